@@ -1,0 +1,50 @@
+# outreach — build, test, demo, install.
+#
+#   make demo      build, then run the main job on a fresh demo database (./demo)
+#   make test      the whole test suite (installs missing system packages first)
+#   make build     release binary in .build/release/outreach
+#   make install   copy it to $(PREFIX)/bin (default /usr/local)
+#   make bench     the benchmark table (see README, "Performance")
+
+PREFIX ?= /usr/local
+SWIFT ?= swift
+SWIFT_BUILD_FLAGS ?=
+RELEASE_FLAGS ?= -c release
+BIN_RELEASE = .build/release/outreach
+
+# Debian packages: what building needs, and what the tests use as real peers.
+BUILD_PACKAGES = libsqlite3-dev tzdata
+TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus
+
+.PHONY: all build test demo install bench deps test-deps clean
+
+all: build
+
+build: deps
+	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) --product outreach
+
+test: deps test-deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+
+demo: build
+	rm -rf demo
+	$(BIN_RELEASE) demo --dir demo
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/outreach
+
+bench: deps
+	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) --product outreach-bench --product outreach
+	.build/release/outreach-bench $(BENCH_ARGS)
+
+# Installs missing Debian packages unattended (as root, or through sudo without a prompt).
+deps:
+	@./.ci/apt-ensure $(BUILD_PACKAGES)
+
+test-deps:
+	@./.ci/apt-ensure --optional $(TEST_PACKAGES)
+
+clean:
+	rm -rf .build demo

@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "outreach",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "outreach", targets: ["outreach"]),
+        .library(name: "OutreachCore", targets: ["OutreachCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        .target(
+            name: "OutreachCore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            // `Migrations` is a symlink to the top-level `migrations/` folder, the one copy
+            // of the schema; embedding it makes the binary work from any directory.
+            resources: [.embedInCode("Store/Migrations")]
+        ),
+        .executableTarget(
+            name: "outreach",
+            dependencies: [
+                "OutreachCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "OutreachCoreTests",
+            dependencies: ["OutreachCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "outreachTests",
+            dependencies: ["outreach", "OutreachCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

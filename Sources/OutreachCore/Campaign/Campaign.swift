@@ -1,0 +1,162 @@
+import Foundation
+
+/// A campaign as its file defines it: who sends what, to whom, when, and how fast.
+///
+/// This is the validated, defaulted form of a campaign file (see `CampaignFile`). It is
+/// stored as canonical JSON in `campaigns.definition`, so a run always knows exactly which
+/// content it used.
+public struct Campaign: Codable, Sendable, Equatable {
+    public var slug: String
+    public var name: String
+    public var timezone: String
+    public var sender: Sender
+    public var limits: Limits
+    public var window: Window
+    public var retry: RetrySettings
+    public var transport: TransportSettings
+    public var unsubscribe: UnsubscribeSettings
+    public var circuitBreaker: BreakerSettings
+    public var events: EventSettings
+    public var steps: [Step]
+
+    /// Who the messages come from; the postal address goes into every footer.
+    public struct Sender: Codable, Sendable, Equatable {
+        public var from: String
+        public var replyTo: String?
+        public var postalAddress: String
+    }
+
+    /// How much may be sent: per tick, per campaign-local day, and how long to leave a person
+    /// alone after any contact.
+    public struct Limits: Codable, Sendable, Equatable {
+        public var perTick: Int
+        public var dailyQuota: Int
+        public var cooldownSeconds: Int
+    }
+
+    /// When messages may go out, in local time.
+    public struct Window: Codable, Sendable, Equatable {
+        public var days: [Weekday]
+        /// Minutes after local midnight, inclusive.
+        public var startMinute: Int
+        /// Minutes after local midnight, exclusive.
+        public var endMinute: Int
+        /// Use the lead's time zone when it has one.
+        public var recipientTimezone: Bool
+    }
+
+    /// Backoff for transient failures: `base * 2^(attempt-1)`, capped, over `maxAttempts`.
+    public struct RetrySettings: Codable, Sendable, Equatable {
+        public var maxAttempts: Int
+        public var baseSeconds: Int
+        public var capSeconds: Int
+    }
+
+    /// How messages leave: recorded only, piped to a sendmail-like command, or POSTed.
+    public enum TransportSettings: Codable, Sendable, Equatable {
+        case proof
+        case sendmail(command: [String], timeoutSeconds: Int)
+        case http(url: String, tokenEnv: String?, timeoutSeconds: Int)
+
+        /// The kind as campaign files spell it.
+        public var kind: String {
+            switch self {
+            case .proof: "proof"
+            case .sendmail: "sendmail"
+            case .http: "http"
+            }
+        }
+    }
+
+    /// The unsubscribe links every message carries (RFC 8058 one-click and mailto).
+    public struct UnsubscribeSettings: Codable, Sendable, Equatable {
+        /// An https URL; `{{token}}` is replaced by the signed token.
+        public var url: String?
+        public var mailto: String?
+        /// The environment variable holding the HMAC secret for the token.
+        public var secretEnv: String?
+    }
+
+    /// When a transport is considered down, and for how long dispatch pauses.
+    public struct BreakerSettings: Codable, Sendable, Equatable {
+        public var failureThreshold: Int
+        public var cooldownSeconds: Int
+    }
+
+    /// How delivery feedback moves leads.
+    public struct EventSettings: Codable, Sendable, Equatable {
+        /// How far an out-of-office reply pushes the lead's next step.
+        public var autoReplyDelaySeconds: Int
+    }
+
+    /// One message of the sequence.
+    public struct Step: Codable, Sendable, Equatable {
+        public var id: String
+        public var delaySeconds: Int
+        public var subject: String
+        public var body: String
+    }
+
+    /// The days of the week, as campaign files write them.
+    public enum Weekday: String, Codable, Sendable, CaseIterable, Comparable {
+        case mon, tue, wed, thu, fri, sat, sun
+
+        /// The `Calendar` weekday number (Sunday = 1).
+        public var calendarWeekday: Int {
+            switch self {
+            case .sun: 1
+            case .mon: 2
+            case .tue: 3
+            case .wed: 4
+            case .thu: 5
+            case .fri: 6
+            case .sat: 7
+            }
+        }
+
+        public static func < (lhs: Weekday, rhs: Weekday) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
+}
+
+extension Campaign {
+    /// The canonical JSON stored in the database (sorted keys, snake_case).
+    public func canonicalJSON() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        // Encoding plain value types cannot fail.
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads a campaign back from its stored canonical JSON.
+    public static func fromStoredJSON(_ json: String) throws -> Campaign {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(Campaign.self, from: Data(json.utf8))
+        } catch {
+            throw OutreachError.unexpected("A stored campaign definition cannot be read (\(error)); re-apply its campaign file.")
+        }
+    }
+
+    /// The SHA-256 of what an approval vouches for: sender, steps (templates included) and
+    /// unsubscribe settings. Limits, windows and transport can change without re-approval.
+    public var contentHash: String {
+        struct ApprovedContent: Encodable {
+            let sender: Sender
+            let steps: [Step]
+            let unsubscribe: UnsubscribeSettings
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try! encoder.encode(ApprovedContent(sender: sender, steps: steps, unsubscribe: unsubscribe))
+        return SHA256Digest.hex(of: data)
+    }
+
+    /// The `TimeZone` of the campaign (validated when the file was read).
+    public var timeZone: TimeZone {
+        TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Builds the transport a campaign file names, reading its secret from the environment.
+public enum TransportFactory {
+    public static func make(_ settings: Campaign.TransportSettings, secrets: SecretEnvironment,
+                            hiddenVariables: Set<String> = []) throws -> any Transport {
+        switch settings {
+        case .proof:
+            return ProofTransport()
+        case .sendmail(let command, let timeout):
+            return SendmailTransport(command: command, timeoutSeconds: timeout, hiddenVariables: hiddenVariables)
+        case .http(let url, let tokenEnv, let timeout):
+            guard let parsed = URL(string: url) else {
+                throw OutreachError.configuration("transport.url '\(url)' is not a URL; fix the campaign file.")
+            }
+            let token = try tokenEnv.map { try secrets.require($0, for: "the http transport's bearer token") }
+            return HTTPTransport(url: parsed, token: token, timeoutSeconds: timeout)
+        }
+    }
+
+    /// The environment variables a campaign names as secrets (kept from child processes).
+    public static func secretVariables(of campaign: Campaign) -> Set<String> {
+        var names = Set<String>()
+        if let name = campaign.unsubscribe.secretEnv { names.insert(name) }
+        if case .http(_, let tokenEnv?, _) = campaign.transport { names.insert(tokenEnv) }
+        return names
+    }
+}

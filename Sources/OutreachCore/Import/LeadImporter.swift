@@ -1,0 +1,266 @@
+import Foundation
+import GRDB
+
+/// Imports a lead CSV into a campaign (SPEC §3 `leads import`).
+///
+/// The import is one transaction. Without a rejects file it is all-or-nothing: any invalid
+/// row fails the whole import with line numbers and writes nothing. With a rejects file,
+/// valid rows are imported and every invalid row goes to that file with its line and reason.
+/// Re-importing a lead updates its details and attributes but never its progress, and never
+/// clears a do-not-contact flag.
+public struct LeadImporter {
+    /// What the caller asked for.
+    public struct Options: Sendable {
+        public var dryRun = false
+        public var rejectsPath: String?
+        public init(dryRun: Bool = false, rejectsPath: String? = nil) {
+            self.dryRun = dryRun
+            self.rejectsPath = rejectsPath
+        }
+    }
+
+    /// What happened, for the one-line summary.
+    public struct Report: Sendable, Equatable {
+        public var rows = 0
+        public var inserted = 0
+        public var updated = 0
+        public var unchanged = 0
+        /// Rows that repeat an earlier row of the same file exactly.
+        public var repeated = 0
+        public var rejected = 0
+        public var dryRun = false
+    }
+
+    let store: Store
+    let clock: any WallClock
+
+    public init(store: Store, clock: any WallClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Imports `path` into the campaign `slug`.
+    public func run(slug: String, path: String, options: Options = .init()) throws -> Report {
+        var reader = try CSVReader(path: path)
+        let file = (path as NSString).lastPathComponent
+        let rejects = try options.rejectsPath.map { try RejectsFile(path: $0) }
+        defer { rejects?.discard() }
+        var report = Report()
+        report.dryRun = options.dryRun
+        let work: (Database) throws -> Void = { db in
+            let campaign = try CampaignQueries.require(db, slug: slug)
+            report = try self.importRows(db, campaignID: campaign.id, reader: &reader, file: file, rejects: rejects)
+            report.dryRun = options.dryRun
+        }
+        if options.dryRun {
+            try store.withRollback("checking \(file)") { transactions in try transactions.write("checking \(file)", work) }
+        } else {
+            try store.write("importing \(file)", work)
+        }
+        if !options.dryRun { try rejects?.commit() }
+        return report
+    }
+
+    private func importRows(_ db: Database, campaignID: Int64, reader: inout CSVReader, file: String,
+                            rejects: RejectsFile?) throws -> Report {
+        guard let headerRecord = try readRecord(&reader, file: file) else {
+            throw OutreachError.badInput("\(file) is empty; it needs a header line with at least an email column.")
+        }
+        let header = try LeadCSVHeader(headerRecord.fields, file: file)
+        try rejects?.writeHeader(header.names)
+        let now = clock.now()
+        let writer = LeadUpsert(db: db, campaignID: campaignID, now: now)
+        var report = Report()
+        var seen: [String: (line: Int, fingerprint: Int)] = [:]
+        var problems: [String] = []
+        while true {
+            let record: CSVRecord
+            do {
+                guard let next = try reader.next() else { break }
+                record = next
+            } catch let error as CSVSyntaxError {
+                // A broken quote makes the rest of the file unreadable: no way to resynchronise.
+                throw OutreachError.badInput("\(file) line \(error.line): \(error.problem); nothing was imported.")
+            }
+            report.rows += 1
+            let parsed = header.parse(record)
+            switch parsed {
+            case .failure(let problem):
+                report.rejected += 1
+                problems.append("line \(record.line): \(problem.message)")
+                try rejects?.write(line: record.line, reason: problem.message, fields: record.fields)
+            case .success(let row):
+                if let earlier = seen[row.email] {
+                    if earlier.fingerprint == row.fingerprint {
+                        report.repeated += 1
+                    } else {
+                        let message = "\(row.email) is also on line \(earlier.line) with different values"
+                        report.rejected += 1
+                        problems.append("line \(record.line): \(message)")
+                        try rejects?.write(line: record.line, reason: message, fields: record.fields)
+                    }
+                    continue
+                }
+                seen[row.email] = (record.line, row.fingerprint)
+                switch try writer.upsert(row, source: "\(file) line \(record.line)") {
+                case .inserted: report.inserted += 1
+                case .updated: report.updated += 1
+                case .unchanged: report.unchanged += 1
+                }
+            }
+        }
+        if !problems.isEmpty, rejects == nil {
+            let shown = problems.prefix(10).joined(separator: "; ")
+            let more = problems.count > 10 ? "; and \(problems.count - 10) more" : ""
+            throw OutreachError.badInput(
+                "\(file) has \(problems.count) invalid row\(problems.count == 1 ? "" : "s") and nothing was imported: \(shown)\(more). Fix them, or pass --rejects FILE to import the valid rows.")
+        }
+        return report
+    }
+
+    private func readRecord(_ reader: inout CSVReader, file: String) throws -> CSVRecord? {
+        do {
+            return try reader.next()
+        } catch let error as CSVSyntaxError {
+            throw OutreachError.badInput("\(file) line \(error.line): \(error.problem); nothing was imported.")
+        }
+    }
+}
+
+/// One validated lead row.
+struct LeadRow {
+    var email: String
+    var firstName: String?
+    var lastName: String?
+    var company: String?
+    var timezone: String?
+    var dnc: Bool
+    /// Attributes of this file's extra columns; an empty cell removes the attribute.
+    var attributes: [String: String]
+    /// Equal for rows with equal values (to tell repeats from conflicts).
+    var fingerprint: Int
+}
+
+/// Why one row was refused.
+struct RowProblem: Error {
+    let message: String
+}
+
+/// The header of a lead CSV: which column is which.
+struct LeadCSVHeader {
+    static let known = ["email", "first_name", "last_name", "company", "timezone", "dnc"]
+    let names: [String]
+    private var index: [String: Int] = [:]
+    private var attributeColumns: [(name: String, index: Int)] = []
+
+    init(_ fields: [String], file: String) throws {
+        names = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        for (position, name) in names.enumerated() {
+            guard !name.isEmpty else {
+                throw OutreachError.badInput("\(file) line 1: column \(position + 1) of the header has no name; name every column.")
+            }
+            let key = Self.known.contains(name.lowercased()) ? name.lowercased() : name
+            guard index[key] == nil else {
+                throw OutreachError.badInput("\(file) line 1: the column '\(EmailAddress.printable(name))' appears twice in the header.")
+            }
+            index[key] = position
+            if !Self.known.contains(key) { attributeColumns.append((name, position)) }
+        }
+        guard index["email"] != nil else {
+            throw OutreachError.badInput("\(file) line 1: the header has no email column; the first line must name the columns, including email.")
+        }
+    }
+
+    func parse(_ record: CSVRecord) -> Result<LeadRow, RowProblem> {
+        guard record.fields.count == names.count else {
+            return .failure(RowProblem(message: "expected \(names.count) fields like the header, found \(record.fields.count)"))
+        }
+        func value(_ column: String) -> String? {
+            guard let position = index[column] else { return nil }
+            let text = record.fields[position].trimmingCharacters(in: .whitespaces)
+            return text.isEmpty ? nil : text
+        }
+        let email = EmailAddress.normalize(record.fields[index["email"]!])
+        if let problem = EmailAddress.problem(email) { return .failure(RowProblem(message: problem)) }
+        let timezone = value("timezone")
+        if let timezone, TimeZone(identifier: timezone) == nil || !(timezone.contains("/") || timezone == "UTC") {
+            return .failure(RowProblem(message: "'\(EmailAddress.printable(timezone))' is not an IANA time zone (like Europe/Paris)"))
+        }
+        var dnc = false
+        if let flag = value("dnc") {
+            switch flag.lowercased() {
+            case "1", "true", "yes", "y": dnc = true
+            case "0", "false", "no", "n": dnc = false
+            default: return .failure(RowProblem(message: "dnc must be true or false, got '\(EmailAddress.printable(flag))'"))
+            }
+        }
+        var attributes: [String: String] = [:]
+        var hasher = Hasher()
+        for (name, position) in attributeColumns {
+            attributes[name] = record.fields[position]
+        }
+        for column in Self.known { hasher.combine(value(column)) }
+        for name in attributes.keys.sorted() { hasher.combine(name); hasher.combine(attributes[name]) }
+        return .success(LeadRow(
+            email: email, firstName: value("first_name"), lastName: value("last_name"), company: value("company"),
+            timezone: timezone, dnc: dnc, attributes: attributes, fingerprint: hasher.finalize()))
+    }
+}
+
+/// Inserts or updates one lead with cached statements (the import's hot path).
+struct LeadUpsert {
+    enum Outcome { case inserted, updated, unchanged }
+
+    let db: Database
+    let campaignID: Int64
+    let stamp: String
+
+    init(db: Database, campaignID: Int64, now: Date) {
+        self.db = db
+        self.campaignID = campaignID
+        stamp = Timestamp.format(now)
+    }
+
+    func upsert(_ row: LeadRow, source: String) throws -> Outcome {
+        let lookup = try db.cachedStatement(sql: """
+            SELECT id, first_name, last_name, company, timezone, attributes, dnc FROM leads WHERE campaign_id = ? AND email = ?
+            """)
+        guard let existing = try Row.fetchOne(lookup, arguments: [campaignID, row.email]) else {
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO leads (campaign_id, email, first_name, last_name, company, timezone, attributes, dnc, dnc_at,
+                    dnc_reason, status, step_index, next_action_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?)
+                """)
+            let attributes = row.attributes.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
+            try insert.execute(arguments: [
+                campaignID, row.email, row.firstName, row.lastName, row.company, row.timezone,
+                JSONText.encodeFlat(attributes), row.dnc, row.dnc ? stamp : nil, row.dnc ? "imported from \(source)" : nil,
+                stamp, stamp, stamp,
+            ])
+            return .inserted
+        }
+        var attributes = JSONText.decodeFlat(existing[5]) ?? [:]
+        for (name, value) in row.attributes {
+            attributes[name] = value.trimmingCharacters(in: .whitespaces).isEmpty ? nil : value
+        }
+        let attributesJSON = JSONText.encodeFlat(attributes)
+        let wasDNC: Bool = existing[6]
+        let setDNC = row.dnc && !wasDNC
+        let same = existing[1] as String? == row.firstName && existing[2] as String? == row.lastName
+            && existing[3] as String? == row.company && existing[4] as String? == row.timezone
+            && existing[5] as String == attributesJSON && !setDNC
+        if same { return .unchanged }
+        let update = try db.cachedStatement(sql: """
+            UPDATE leads SET first_name = ?, last_name = ?, company = ?, timezone = ?, attributes = ?, updated_at = ?,
+                dnc = CASE WHEN ? THEN 1 ELSE dnc END,
+                dnc_at = CASE WHEN ? THEN ? ELSE dnc_at END,
+                dnc_reason = CASE WHEN ? THEN ? ELSE dnc_reason END
+            WHERE id = ?
+            """)
+        try update.execute(arguments: [
+            row.firstName, row.lastName, row.company, row.timezone, attributesJSON, stamp,
+            setDNC, setDNC, stamp, setDNC, "imported from \(source)", existing[0] as Int64,
+        ])
+        return .updated
+    }
+}

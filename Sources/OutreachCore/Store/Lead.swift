@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+
+/// A person in one campaign, and where they are in its sequence.
+public struct Lead: Sendable, Equatable {
+    public let id: Int64
+    public let campaignID: Int64
+    /// Normalized (trimmed, lower-case): the identity of the person.
+    public let email: String
+    public var firstName: String?
+    public var lastName: String?
+    public var company: String?
+    /// IANA name, when the import gave one.
+    public var timezone: String?
+    /// Every other CSV column, for templates.
+    public var attributes: [String: String]
+    public var status: LeadStatus
+    public var blockedReason: String?
+    /// The index of the next step to send.
+    public var stepIndex: Int
+    /// When the lead is next due; nil while one of its jobs is in flight or it left the sequence.
+    public var nextActionAt: Date?
+    public var lastContactedAt: Date?
+    public var dnc: Bool
+    public var dncAt: Date?
+    public var dncReason: String?
+    public var softBounces: Int
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    /// The domain of the address.
+    public var domain: String { EmailAddress.domain(of: email) }
+
+    /// The values templates can use: the known columns, `email`, and every attribute.
+    public func templateValues() -> [String: String] {
+        var values = attributes
+        values["email"] = email
+        if let firstName { values["first_name"] = firstName }
+        if let lastName { values["last_name"] = lastName }
+        if let company { values["company"] = company }
+        if let timezone { values["timezone"] = timezone }
+        return values
+    }
+
+    /// The columns every lead query selects, in the order `init(row:)` reads them.
+    static let columns = """
+        id, campaign_id, email, first_name, last_name, company, timezone, attributes, status, blocked_reason,
+        step_index, next_action_at, last_contacted_at, dnc, dnc_at, dnc_reason, soft_bounces, created_at, updated_at
+        """
+
+    init(row: Row) {
+        id = row[0]
+        campaignID = row[1]
+        email = row[2]
+        firstName = row[3]
+        lastName = row[4]
+        company = row[5]
+        timezone = row[6]
+        attributes = JSONText.decodeFlat(row[7]) ?? [:]
+        status = LeadStatus(rawValue: row[8]) ?? .failed
+        blockedReason = row[9]
+        stepIndex = row[10]
+        nextActionAt = (row[11] as String?).flatMap(Timestamp.parse)
+        lastContactedAt = (row[12] as String?).flatMap(Timestamp.parse)
+        dnc = row[13]
+        dncAt = (row[14] as String?).flatMap(Timestamp.parse)
+        dncReason = row[15]
+        softBounces = row[16]
+        createdAt = Timestamp.parse(row[17]) ?? .distantPast
+        updatedAt = Timestamp.parse(row[18]) ?? .distantPast
+    }
+}
+
+/// The SQL for leads outside the tick's hot path.
+public enum LeadQueries {
+    /// The lead of a campaign with this (normalized) address.
+    public static func find(_ db: Database, campaignID: Int64, email: String) throws -> Lead? {
+        try Row.fetchOne(db, sql: "SELECT \(Lead.columns) FROM leads WHERE campaign_id = ? AND email = ?",
+                         arguments: [campaignID, email]).map(Lead.init(row:))
+    }
+
+    /// A lead by id.
+    public static func find(_ db: Database, id: Int64) throws -> Lead? {
+        try Row.fetchOne(db, sql: "SELECT \(Lead.columns) FROM leads WHERE id = ?", arguments: [id]).map(Lead.init(row:))
+    }
+
+    /// Every lead of a campaign (optionally of one status), by id; streamed to `body`.
+    public static func forEach(_ db: Database, campaignID: Int64, status: LeadStatus?, _ body: (Lead) throws -> Void) throws {
+        var sql = "SELECT \(Lead.columns) FROM leads WHERE campaign_id = ?"
+        var arguments: StatementArguments = [campaignID]
+        if let status {
+            sql += " AND status = ?"
+            arguments += [status.rawValue]
+        }
+        let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: arguments)
+        while let row = try cursor.next() { try body(Lead(row: row)) }
+    }
+
+    /// Leads by status for a campaign (every status present, zero counts included).
+    public static func countsByStatus(_ db: Database, campaignID: Int64) throws -> [(LeadStatus, Int)] {
+        let rows = try Row.fetchAll(db, sql: "SELECT status, count(*) FROM leads WHERE campaign_id = ? GROUP BY status",
+                                    arguments: [campaignID])
+        var counts: [String: Int] = [:]
+        for row in rows { counts[row[0]] = row[1] }
+        return LeadStatus.allCases.map { ($0, counts[$0.rawValue] ?? 0) }
+    }
+
+    /// How many leads are due now (status new/active, next_action_at passed).
+    public static func dueCount(_ db: Database, campaignID: Int64, now: Date) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM leads WHERE campaign_id = ? AND status IN ('new', 'active') AND next_action_at <= ?
+            """, arguments: [campaignID, Timestamp.format(now)]) ?? 0
+    }
+
+    /// Marks a lead do-not-contact. DNC is sticky (nothing clears it); the next tick that
+    /// considers the lead blocks it with `skipped_dnc`. Returns false when it already was DNC.
+    @discardableResult
+    public static func markDNC(_ db: Database, leadID: Int64, reason: String?, now: Date) throws -> Bool {
+        let stamp = Timestamp.format(now)
+        try db.execute(sql: "UPDATE leads SET dnc = 1, dnc_at = ?, dnc_reason = ?, updated_at = ? WHERE id = ? AND dnc = 0",
+                       arguments: [stamp, reason, stamp, leadID])
+        return db.changesCount > 0
+    }
+}

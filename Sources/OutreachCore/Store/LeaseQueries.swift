@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+
+/// A campaign's lease as stored.
+public struct Lease: Sendable, Equatable {
+    public let campaignID: Int64
+    public let owner: String?
+    public let runID: String?
+    public let acquiredAt: Date?
+    public let expiresAt: Date?
+    public let fencingToken: Int64
+
+    /// True when someone holds the lease at `instant`.
+    public func isHeld(at instant: Date) -> Bool {
+        guard owner != nil, let expiresAt else { return false }
+        return instant < expiresAt
+    }
+}
+
+/// What a tick holds while it runs: its owner string and fencing token.
+public struct LeaseGrant: Sendable, Equatable {
+    public let campaignID: Int64
+    public let owner: String
+    public let fencingToken: Int64
+    public let runID: String
+    public let leaseSeconds: Int
+    /// When the lease was last taken or renewed.
+    public var renewedAt: Date
+    public var expiresAt: Date
+
+    /// True when half the lease has passed and it should be renewed.
+    public func needsRenewal(at instant: Date) -> Bool {
+        instant.timeIntervalSince(renewedAt) * 2 >= Double(leaseSeconds)
+    }
+}
+
+/// The SQL of the per-campaign lease. Every function runs inside the caller's
+/// `BEGIN IMMEDIATE` transaction, which is what makes check-then-set atomic.
+public enum LeaseQueries {
+    /// The lease row of a campaign.
+    public static func read(_ db: Database, campaignID: Int64) throws -> Lease {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT owner, run_id, acquired_at, expires_at, fencing_token FROM leases WHERE campaign_id = ?
+            """, arguments: [campaignID])
+        guard let row else {
+            try db.execute(sql: "INSERT INTO leases (campaign_id) VALUES (?)", arguments: [campaignID])
+            return Lease(campaignID: campaignID, owner: nil, runID: nil, acquiredAt: nil, expiresAt: nil, fencingToken: 0)
+        }
+        return Lease(campaignID: campaignID, owner: row[0], runID: row[1],
+                     acquiredAt: (row[2] as String?).flatMap(Timestamp.parse),
+                     expiresAt: (row[3] as String?).flatMap(Timestamp.parse), fencingToken: row[4])
+    }
+
+    /// Why an existing lease could be taken over.
+    enum Takeover {
+        case expired(at: Date)
+        case ownerDead
+    }
+
+    /// Takes the lease if it is free, expired, or held by a process of this host that no
+    /// longer exists; throws `temporary` (exit 75) when someone else holds it.
+    /// `runID` makes the run id from the new fencing token.
+    static func acquire(_ db: Database, campaignID: Int64, slug: String, owner: String, now: Date, seconds: Int,
+                        isOwnerAlive: (String) -> Bool, runID: (Int64) -> String)
+        throws -> (grant: LeaseGrant, takeover: (previousOwner: String, reason: Takeover)?)
+    {
+        let lease = try read(db, campaignID: campaignID)
+        var takeover: (String, Takeover)?
+        if let holder = lease.owner, let expiresAt = lease.expiresAt {
+            if now < expiresAt {
+                guard !isOwnerAlive(holder) else {
+                    throw OutreachError.temporary(
+                        "Campaign \(slug) is being ticked by \(holder) until \(Timestamp.format(expiresAt)); this tick did nothing. Try again later.")
+                }
+                takeover = (holder, .ownerDead)
+            } else {
+                takeover = (holder, .expired(at: expiresAt))
+            }
+        }
+        if let (_, reason) = takeover {
+            switch reason {
+            case .expired(let at): try RunQueries.closeAbandoned(db, campaignID: campaignID, at: at, reason: .leaseExpired)
+            case .ownerDead: try RunQueries.closeAbandoned(db, campaignID: campaignID, at: now, reason: .leaseLost)
+            }
+        }
+        let token = lease.fencingToken + 1
+        let id = runID(token)
+        let expires = now.addingTimeInterval(Double(seconds))
+        try db.execute(sql: """
+            UPDATE leases SET owner = ?, run_id = ?, acquired_at = ?, expires_at = ?, fencing_token = ? WHERE campaign_id = ?
+            """, arguments: [owner, id, Timestamp.format(now), Timestamp.format(expires), token, campaignID])
+        let grant = LeaseGrant(campaignID: campaignID, owner: owner, fencingToken: token, runID: id, leaseSeconds: seconds,
+                               renewedAt: now, expiresAt: expires)
+        return (grant, takeover)
+    }
+
+    /// True when the grant is still the current lease (same owner and token). Every write of a
+    /// tick checks this inside its transaction; a false means another process took over.
+    static func isCurrent(_ db: Database, _ grant: LeaseGrant) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "SELECT owner, fencing_token FROM leases WHERE campaign_id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [grant.campaignID]) else { return false }
+        return row[0] as String? == grant.owner && row[1] as Int64 == grant.fencingToken
+    }
+
+    /// Extends the lease to `now + seconds`.
+    static func renew(_ db: Database, _ grant: inout LeaseGrant, now: Date) throws {
+        let expires = now.addingTimeInterval(Double(grant.leaseSeconds))
+        try db.execute(sql: "UPDATE leases SET expires_at = ? WHERE campaign_id = ? AND fencing_token = ? AND owner = ?",
+                       arguments: [Timestamp.format(expires), grant.campaignID, grant.fencingToken, grant.owner])
+        grant.renewedAt = now
+        grant.expiresAt = expires
+    }
+
+    /// Frees the lease if it is still ours.
+    static func release(_ db: Database, _ grant: LeaseGrant) throws {
+        try db.execute(sql: """
+            UPDATE leases SET owner = NULL, run_id = NULL, expires_at = NULL WHERE campaign_id = ? AND fencing_token = ? AND owner = ?
+            """, arguments: [grant.campaignID, grant.fencingToken, grant.owner])
+    }
+}

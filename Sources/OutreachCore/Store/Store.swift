@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+
+/// The one way into the database: opening, schema checks, and transactions.
+///
+/// A `Store` wraps `any DatabaseWriter` (a file in production, a temporary file or memory in
+/// tests). Every write runs in a `BEGIN IMMEDIATE` transaction, so a reader-turned-writer can
+/// never deadlock and the clock is read only after the write lock is held: timestamps then
+/// follow commit order, which is what the proof checks compare.
+public struct Store: Sendable {
+    /// How durably commits reach the disk.
+    public enum Durability: Sendable {
+        /// `synchronous=NORMAL`: WAL-safe against crashes, may lose the last commits on power loss.
+        case normal
+        /// `synchronous=FULL`: every commit is on disk before it returns (live dispatch claims).
+        case full
+    }
+
+    /// The database connection.
+    public let writer: any DatabaseWriter
+
+    /// Seconds a statement waits for another process's write lock before giving up.
+    public static let busyTimeoutSeconds: TimeInterval = 10
+
+    public init(writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
+    /// Opens an existing, fully migrated database; refuses anything else with a sentence that
+    /// says what to do (exit 78).
+    public static func open(path: String, durability: Durability = .normal) throws -> Store {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw OutreachError.configuration("There is no database at \(path); run `outreach migrate --db \(path)` first.")
+        }
+        let store = try connect(path: path, durability: durability)
+        let status = try store.read("checking the schema") { db in try SchemaStatus.read(db) }
+        if !status.unknown.isEmpty {
+            throw OutreachError.configuration(
+                "The database \(path) was migrated by a newer outreach (it has \(status.unknown.joined(separator: ", "))); upgrade outreach before using it.")
+        }
+        if !status.pending.isEmpty {
+            throw OutreachError.configuration(
+                "The database \(path) is not migrated (pending: \(status.pending.joined(separator: ", "))); run `outreach migrate --db \(path)`.")
+        }
+        return store
+    }
+
+    /// Opens or creates a database file without checking its schema (for `migrate`).
+    public static func connect(path: String, durability: Durability = .normal) throws -> Store {
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeoutSeconds)
+        config.foreignKeysEnabled = true
+        config.label = "outreach"
+        config.prepareDatabase { db in
+            // WAL is a property of the file, set once by `migrate`; synchronous is per connection.
+            try db.execute(sql: durability == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            return Store(writer: queue)
+        } catch {
+            throw OutreachError.wrap(error, while: "opening the database \(path)")
+        }
+    }
+
+    /// A private in-memory database with the real migrations applied (tests, dry benchmarks).
+    public static func inMemory() throws -> Store {
+        let store = Store(writer: try DatabaseQueue())
+        _ = try store.migrate()
+        return store
+    }
+
+    // MARK: - Migration
+
+    /// Applies pending migrations in one transaction each, after switching the file to WAL.
+    /// Returns the migrations applied by this call.
+    @discardableResult
+    public func migrate() throws -> [String] {
+        do {
+            let before = try writer.read { db in try SchemaStatus.read(db) }
+            if !before.unknown.isEmpty {
+                throw OutreachError.configuration(
+                    "This database was migrated by a newer outreach (it has \(before.unknown.joined(separator: ", "))); upgrade outreach.")
+            }
+            try writer.writeWithoutTransaction { db in
+                if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "memory" {
+                    _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                }
+            }
+            try SchemaMigrations.migrator().migrate(writer)
+            return before.pending
+        } catch {
+            throw OutreachError.wrap(error, while: "migrating the database")
+        }
+    }
+
+    /// The migration status of the database.
+    public func schemaStatus() throws -> SchemaStatus {
+        try read("reading the schema status") { db in try SchemaStatus.read(db) }
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `work` in a read transaction; errors are wrapped with `doing` as context.
+    public func read<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.unsafeReentrantRead { db in try work(db) }
+        } catch let error as DatabaseError {
+            throw OutreachError.wrap(error, while: doing)
+        }
+    }
+
+    /// Runs `work` in a `BEGIN IMMEDIATE` transaction, committed when `work` returns and
+    /// rolled back when it throws; errors are wrapped with `doing` as context.
+    public func write<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try work(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as DatabaseError {
+            throw OutreachError.wrap(error, while: doing)
+        }
+    }
+
+    /// Runs `work` inside one transaction that is always rolled back: `--dry-run`.
+    /// `work` receives the transactions to use for its own units of work (savepoints).
+    public func withRollback<T>(_ doing: String, _ work: (any DatabaseScope) throws -> T) throws -> T {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try work(SavepointTransactions(db: db))
+                    return .rollback
+                }
+                return result!
+            }
+        } catch let error as DatabaseError {
+            throw OutreachError.wrap(error, while: doing)
+        }
+    }
+}
+
+/// Runs units of work in write transactions: real commits, or savepoints inside a
+/// transaction that will be rolled back (`--dry-run`). The tick is written against this, so
+/// a dry run executes exactly the code a real run does.
+public protocol WriteTransactions {
+    /// Runs one unit of work atomically.
+    func write<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T
+}
+
+extension Store: WriteTransactions {}
+
+/// Units of work as savepoints of an enclosing transaction.
+struct SavepointTransactions: WriteTransactions {
+    let db: Database
+
+    func write<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
+        do {
+            var result: T?
+            try db.inSavepoint {
+                result = try work(db)
+                return .commit
+            }
+            return result!
+        } catch let error as DatabaseError {
+            throw OutreachError.wrap(error, while: doing)
+        }
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import GRDB
+
+/// A job as the tick and the commands see it.
+public struct Job: Sendable, Equatable {
+    public let id: Int64
+    public let campaignID: Int64
+    public let leadID: Int64
+    public let runID: String
+    public let idempotencyKey: String
+    public let stepID: String
+    public let stepIndex: Int
+    public let mode: DispatchMode
+    public let transport: String
+    public var status: JobStatus
+    public var attempt: Int
+    public var nextAttemptAt: Date?
+    public var lastError: String?
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    static let columns = """
+        id, campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status, attempt,
+        next_attempt_at, last_error, created_at, updated_at
+        """
+
+    init(row: Row) {
+        id = row[0]
+        campaignID = row[1]
+        leadID = row[2]
+        runID = row[3]
+        idempotencyKey = row[4]
+        stepID = row[5]
+        stepIndex = row[6]
+        mode = DispatchMode(rawValue: row[7]) ?? .proof
+        transport = row[8]
+        status = JobStatus(rawValue: row[9]) ?? .unknown
+        attempt = row[10]
+        nextAttemptAt = (row[11] as String?).flatMap(Timestamp.parse)
+        lastError = row[12]
+        createdAt = Timestamp.parse(row[13]) ?? .distantPast
+        updatedAt = Timestamp.parse(row[14]) ?? .distantPast
+    }
+}
+
+/// A decision row to insert.
+struct DecisionRow {
+    var runID: String
+    var campaignID: Int64
+    var leadID: Int64
+    var stepIndex: Int
+    var kind: DecisionKind
+    var reason: String?
+    var jobID: Int64?
+    var jobStatus: JobStatus?
+    var attempt: Int?
+    var nextAttemptAt: Date?
+    var error: String?
+    var quotaDay: String?
+    var statusAfter: LeadStatus
+    var nextActionAt: Date?
+    var decidedAt: Date
+}
+
+/// The statements of the tick's hot path, each prepared once per connection.
+///
+/// Everything here runs inside the tick's transactions; the tick never reads or writes a
+/// lead, job or decision any other way. One lead costs: its selection (an index range
+/// read), three or four indexed lookups for the compliance facts, and three or four writes.
+enum TickQueries {
+    // MARK: - Selection
+
+    /// How far a phase got in its order: `(next_action_at, lead id)` for leads,
+    /// `(next_attempt_at, job id)` for retries.
+    struct Cursor: Equatable {
+        var time = ""
+        var id: Int64 = 0
+    }
+
+    /// Due leads after the cursor, in order. Leads contacted since the run started are left
+    /// for the next tick, so a zero-delay step never goes out twice in one run.
+    static func dueLeads(_ db: Database, campaignID: Int64, now: Date, after cursor: Cursor, runStartedAt: Date,
+                         limit: Int) throws -> [Lead] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(Lead.columns) FROM leads
+            WHERE campaign_id = ? AND status IN ('new', 'active') AND next_action_at <= ?
+              AND (next_action_at, id) > (?, ?)
+              AND (last_contacted_at IS NULL OR last_contacted_at < ?)
+            ORDER BY next_action_at, id
+            LIMIT ?
+            """)
+        return try Row.fetchAll(statement, arguments: [
+            campaignID, Timestamp.format(now), cursor.time, cursor.id, Timestamp.format(runStartedAt), limit,
+        ]).map(Lead.init(row:))
+    }
+
+    /// Retries that are due, in `(next_attempt_at, id)` order, after the cursor.
+    static func dueRetries(_ db: Database, campaignID: Int64, now: Date, after cursor: Cursor, limit: Int) throws -> [Job] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(Job.columns) FROM jobs
+            WHERE campaign_id = ? AND status = 'retry_scheduled' AND next_attempt_at <= ?
+              AND (next_attempt_at, id) > (?, ?)
+            ORDER BY next_attempt_at, id
+            LIMIT ?
+            """)
+        return try Row.fetchAll(statement, arguments: [
+            campaignID, Timestamp.format(now), cursor.time, cursor.id, limit,
+        ]).map(Job.init(row:))
+    }
+
+    // MARK: - Compliance facts
+
+    /// What the lists say about an address right now.
+    static func facts(_ db: Database, email: String, domain: String, campaignID: Int64, now: Date,
+                      needLastContact: Bool) throws -> ComplianceFacts {
+        var facts = ComplianceFacts()
+        let stamp = Timestamp.format(now)
+        let unsubscribe = try db.cachedStatement(sql: """
+            SELECT campaign_id, source FROM unsubscribes WHERE email = ? AND (campaign_id IS NULL OR campaign_id = ?)
+            ORDER BY campaign_id IS NOT NULL LIMIT 1
+            """)
+        if let row = try Row.fetchOne(unsubscribe, arguments: [email, campaignID]) {
+            facts.unsubscribe = (row[0] as Int64?) == nil ? .global(source: row[1]) : .campaign(source: row[1])
+        }
+        let suppression = try db.cachedStatement(sql: """
+            SELECT ifnull(reason, '') FROM suppressions
+            WHERE kind = ? AND value = ? AND removed_at IS NULL AND created_at <= ? AND (until IS NULL OR until > ?)
+            """)
+        facts.emailSuppression = try String.fetchOne(suppression, arguments: ["email", email, stamp, stamp])
+        if facts.emailSuppression == nil {
+            facts.domainSuppression = try String.fetchOne(suppression, arguments: ["domain", domain, stamp, stamp])
+        }
+        if needLastContact {
+            let lastContact = try db.cachedStatement(sql: "SELECT max(last_contacted_at) FROM leads WHERE email = ?")
+            facts.lastContactAt = try String.fetchOne(lastContact, arguments: [email]).flatMap(Timestamp.parse)
+        }
+        return facts
+    }
+
+    /// Units of the daily quota used on a campaign-local day.
+    static func quotaUsed(_ db: Database, campaignID: Int64, day: String) throws -> Int {
+        let statement = try db.cachedStatement(sql: "SELECT count(*) FROM decisions WHERE campaign_id = ? AND quota_day = ?")
+        return try Int.fetchOne(statement, arguments: [campaignID, day]) ?? 0
+    }
+
+    // MARK: - Writes
+
+    static func insertDecision(_ db: Database, _ row: DecisionRow) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO decisions (run_id, campaign_id, lead_id, step_index, decision, reason, job_id, job_status, attempt,
+                next_attempt_at, error, quota_day, status_after, next_action_at, decided_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [
+            row.runID, row.campaignID, row.leadID, row.stepIndex, row.kind.rawValue, row.reason, row.jobID,
+            row.jobStatus?.rawValue, row.attempt, Timestamp.format(row.nextAttemptAt), row.error, row.quotaDay,
+            row.statusAfter.rawValue, Timestamp.format(row.nextActionAt), Timestamp.format(row.decidedAt),
+        ])
+    }
+
+    /// Updates a decision once its job's send is settled (live mode's second transaction).
+    static func settleDecision(_ db: Database, runID: String, leadID: Int64, jobStatus: JobStatus, attempt: Int,
+                               nextAttemptAt: Date?, error: String?, statusAfter: LeadStatus, nextActionAt: Date?) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE decisions SET job_status = ?, attempt = ?, next_attempt_at = ?, error = ?, status_after = ?, next_action_at = ?
+            WHERE run_id = ? AND lead_id = ?
+            """)
+        try statement.execute(arguments: [
+            jobStatus.rawValue, attempt, Timestamp.format(nextAttemptAt), error, statusAfter.rawValue,
+            Timestamp.format(nextActionAt), runID, leadID,
+        ])
+    }
+
+    /// Inserts a job; returns nil when its idempotency key (or lead and step) already exists.
+    static func insertJob(_ db: Database, campaignID: Int64, leadID: Int64, runID: String, key: String, stepID: String,
+                          stepIndex: Int, mode: DispatchMode, transport: String, status: JobStatus, now: Date) throws -> Int64? {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status,
+                attempt, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+            ON CONFLICT DO NOTHING
+            """)
+        let stamp = Timestamp.format(now)
+        try statement.execute(arguments: [
+            campaignID, leadID, runID, key, stepID, stepIndex, mode.rawValue, transport, status.rawValue, stamp, stamp,
+        ])
+        return db.changesCount == 1 ? db.lastInsertedRowID : nil
+    }
+
+    static func insertMessage(_ db: Database, jobID: Int64, _ message: OutgoingMessage) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO job_messages (job_id, message) VALUES (?, ?)")
+        try statement.execute(arguments: [jobID, message.storedJSON()])
+    }
+
+    static func message(_ db: Database, jobID: Int64) throws -> OutgoingMessage? {
+        try String.fetchOne(db, sql: "SELECT message FROM job_messages WHERE job_id = ?", arguments: [jobID])
+            .map(OutgoingMessage.fromStoredJSON)
+    }
+
+    static func updateJob(_ db: Database, jobID: Int64, status: JobStatus, attempt: Int, nextAttemptAt: Date?,
+                          error: String?, now: Date) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE jobs SET status = ?, attempt = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?
+            """)
+        try statement.execute(arguments: [
+            status.rawValue, attempt, Timestamp.format(nextAttemptAt), error, Timestamp.format(now), jobID,
+        ])
+    }
+
+    /// Moves a lead: status, step, due time, contact time, and why it is blocked or failed.
+    static func updateLead(_ db: Database, leadID: Int64, status: LeadStatus, stepIndex: Int, nextActionAt: Date?,
+                           lastContactedAt: Date?, blockedReason: String?, now: Date) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE leads SET status = ?, step_index = ?, next_action_at = ?, last_contacted_at = ?, blocked_reason = ?,
+                updated_at = ?
+            WHERE id = ?
+            """)
+        try statement.execute(arguments: [
+            status.rawValue, stepIndex, Timestamp.format(nextActionAt), Timestamp.format(lastContactedAt), blockedReason,
+            Timestamp.format(now), leadID,
+        ])
+    }
+
+    /// Moves only a lead's due time (window, cooldown).
+    static func postponeLead(_ db: Database, leadID: Int64, until: Date, now: Date) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE leads SET next_action_at = ?, updated_at = ? WHERE id = ?")
+        try statement.execute(arguments: [Timestamp.format(until), Timestamp.format(now), leadID])
+    }
+
+    /// Turns jobs left `dispatching` by earlier runs into `unknown`, recording which run found
+    /// them; returns their ids.
+    static func recoverInFlight(_ db: Database, campaignID: Int64, runID: String, now: Date) throws -> [Int64] {
+        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM jobs WHERE campaign_id = ? AND status = 'dispatching' ORDER BY id",
+                                     arguments: [campaignID])
+        let stamp = Timestamp.format(now)
+        for id in ids {
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'unknown', last_error = 'interrupted between claim and result; the message may or may not have been sent',
+                    updated_at = ? WHERE id = ?
+                """, arguments: [stamp, id])
+            try db.execute(sql: "INSERT INTO job_recoveries (run_id, job_id, recovered_at) VALUES (?, ?, ?)",
+                           arguments: [runID, id, stamp])
+        }
+        return ids
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+
+/// Why a lead is or is not eligible right now, in words (`leads show`).
+///
+/// It runs the tick's own rules (`Eligibility`, with the same facts queries) without writing
+/// anything, so the explanation cannot drift from what the next tick will do.
+public struct LeadInspection: Sendable {
+    public let lead: Lead
+    public let jobs: [Job]
+    public let decisions: [DecisionSummary]
+    /// One sentence: what the next tick would do with this lead and why.
+    public let eligibility: String
+
+    /// A past decision about the lead.
+    public struct DecisionSummary: Sendable {
+        public let runID: String
+        public let decidedAt: Date
+        public let kind: String
+        public let reason: String?
+        public let jobID: Int64?
+    }
+
+    /// Inspects the lead with this address in the campaign.
+    /// With `secrets`, it also renders the next step, to tell a missing template variable.
+    public static func inspect(_ db: Database, campaign stored: StoredCampaign, email: String, now: Date,
+                               killSwitch: KillSwitch, secrets: SecretEnvironment? = nil) throws -> LeadInspection {
+        let normalized = EmailAddress.normalize(email)
+        guard let lead = try LeadQueries.find(db, campaignID: stored.id, email: normalized) else {
+            throw OutreachError.badInput(
+                "Campaign \(stored.slug) has no lead \(EmailAddress.printable(normalized)); `outreach leads list \(stored.slug)` shows its leads.")
+        }
+        let jobs = try JobQueries.forLead(db, leadID: lead.id)
+        let decisions = try Row.fetchAll(db, sql: """
+            SELECT run_id, decided_at, decision, reason, job_id FROM decisions WHERE lead_id = ? ORDER BY id
+            """, arguments: [lead.id]).map {
+            DecisionSummary(runID: $0[0], decidedAt: Timestamp.parse($0[1]) ?? .distantPast, kind: $0[2], reason: $0[3], jobID: $0[4])
+        }
+        return LeadInspection(lead: lead, jobs: jobs, decisions: decisions,
+                              eligibility: try explain(db, stored: stored, lead: lead, jobs: jobs, now: now, killSwitch: killSwitch,
+                                                       secrets: secrets))
+    }
+
+    private static func explain(_ db: Database, stored: StoredCampaign, lead: Lead, jobs: [Job], now: Date,
+                                killSwitch: KillSwitch, secrets: SecretEnvironment?) throws -> String {
+        let campaign = stored.campaign
+        switch lead.status {
+        case .completed: return "Not eligible: the sequence is completed."
+        case .replied: return "Not eligible: the lead replied, which stopped the sequence."
+        case .bounced: return "Not eligible: the address bounced (\(lead.blockedReason ?? "hard bounce"))."
+        case .blocked: return "Not eligible: blocked (\(lead.blockedReason ?? "compliance"))."
+        case .failed: return "Not eligible: \(lead.blockedReason ?? "its job failed"); `outreach jobs retry` can re-send it."
+        case .new, .active: break
+        }
+        if let pending = jobs.first(where: { [.dispatching, .retryScheduled, .unknown].contains($0.status) }) {
+            switch pending.status {
+            case .retryScheduled:
+                return "Waiting: job \(pending.id) retries at \(Timestamp.format(pending.nextAttemptAt) ?? "?") (attempt \(pending.attempt) failed: \(pending.lastError ?? "?"))."
+            case .unknown:
+                return "Waiting: job \(pending.id) has an unknown outcome; check the recipient's mailbox, then `outreach jobs retry \(pending.id)` or `outreach jobs cancel \(pending.id)`."
+            default:
+                return "Waiting: job \(pending.id) is being sent."
+            }
+        }
+        guard let due = lead.nextActionAt else { return "Not due: the lead has no next action time." }
+        var prefix = ""
+        if stored.status != .active { prefix = "The campaign is \(stored.status.rawValue); otherwise: " }
+        if killSwitch.enabled { prefix = "The kill switch is on; otherwise: " }
+        // Judge the lead when it is next due (now, if it already is).
+        let at = max(now, due)
+        let notYet = now < due ? "Not due until \(Timestamp.format(due)); then " : ""
+        let windows = WindowStateCache(window: SendingWindow(campaign.window))
+        let zone = campaign.window.recipientTimezone ? (lead.timezone ?? campaign.timezone) : campaign.timezone
+        let facts = try TickQueries.facts(db, email: lead.email, domain: lead.domain, campaignID: stored.id, now: at,
+                                          needLastContact: campaign.limits.cooldownSeconds > 0)
+        let used = try TickQueries.quotaUsed(db, campaignID: stored.id, day: QuotaDay.of(at, in: campaign.timeZone))
+        let verdict = Eligibility.evaluate(
+            dnc: lead.dnc, dncReason: lead.dncReason, stepIndex: lead.stepIndex, facts: facts,
+            context: .init(now: at, window: windows.state(at: at, zone: zone), windowZone: zone,
+                           cooldownSeconds: campaign.limits.cooldownSeconds, quotaRemaining: campaign.limits.dailyQuota - used,
+                           dailyQuota: campaign.limits.dailyQuota, stepCount: campaign.steps.count))
+        let sentence: String
+        switch verdict {
+        case .block(let kind, let reason):
+            sentence = (notYet.isEmpty ? "The next tick" : notYet + "the tick") + " will block it (\(kind.rawValue)): \(reason)."
+        case .postpone(let kind, let until, let reason):
+            sentence = (notYet.isEmpty ? "Due, but " : notYet) + "\(kind.rawValue): \(reason); it moves to \(Timestamp.format(until))."
+        case .quotaExhausted(let reason):
+            sentence = (notYet.isEmpty ? "Due, but " : notYet) + "the \(reason); it goes out on a later day."
+        case .complete:
+            sentence = (notYet.isEmpty ? "The next tick" : notYet + "the tick") + " completes it: there is no step \(lead.stepIndex + 1)."
+        case .dispatch(let index):
+            let step = campaign.steps[index]
+            var rendering = ""
+            if let secrets, let builder = try? MessageBuilder(campaign: campaign, secrets: secrets) {
+                let key = MessageBuilder.idempotencyKey(campaignID: stored.id, leadID: lead.id, stepID: step.id, stepIndex: index)
+                if case .failure(let missing) = builder.build(lead: lead, stepIndex: index, idempotencyKey: key, date: at) {
+                    rendering = " — but its template needs {{\(missing.name)}}, which this lead lacks, so it will be skipped (skipped_template_error)"
+                }
+            }
+            sentence = (notYet.isEmpty ? "Eligible now: the next tick sends" : notYet + "it sends")
+                + " step \(index + 1) (\(step.id))\(rendering)."
+        }
+        return prefix + sentence
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import OutreachCore
+
+/// Writes log lines to stderr, as text for people or as one JSON object per line.
+///
+/// Values are escaped, so a lead field with CR/LF can never start a forged log line: JSON
+/// escapes control characters, and the text format quotes values and writes `\n` as two
+/// characters. Timestamps come from the same clock as everything else (`--now` included).
+struct StderrLogHandler: LogHandler {
+    enum Format: String { case text, json }
+
+    let format: Format
+    let clock: any WallClock
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let stamp = Timestamp.format(clock.now())
+        let line: String
+        switch format {
+        case .json:
+            var pairs: [(String, JSONText.Value)] = [
+                ("ts", .string(stamp)), ("level", .string(event.level.rawValue)), ("msg", .string(event.message.description)),
+            ]
+            for key in merged.keys.sorted() { pairs.append((key, .string(Self.flatten(merged[key]!)))) }
+            line = JSONText.write(.object(pairs))
+        case .text:
+            var text = "\(stamp) \(event.level.rawValue) \(Self.escape(event.message.description))"
+            for key in merged.keys.sorted() {
+                let value = Self.flatten(merged[key]!)
+                if value.isEmpty { continue }
+                text += " \(key)=\(Self.quoteIfNeeded(value))"
+            }
+            line = text
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func flatten(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let text): text
+        case .stringConvertible(let convertible): convertible.description
+        case .array(let items): items.map(flatten).joined(separator: ",")
+        case .dictionary(let map): map.keys.sorted().map { "\($0):\(flatten(map[$0]!))" }.joined(separator: ",")
+        }
+    }
+
+    /// Control characters as visible escapes (`\n`, `\r`, `\u{..}`).
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F { out += "\\u{\(String(scalar.value, radix: 16))}" } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    static func quoteIfNeeded(_ value: String) -> String {
+        let escaped = escape(value)
+        if escaped.contains(" ") || escaped.contains("\"") || escaped.contains("=") {
+            return "\"" + escaped.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return escaped
+    }
+}
