@@ -77,20 +77,20 @@ enum TickQueries {
         var id: Int64 = 0
     }
 
-    /// Due leads after the cursor, in order. Leads contacted since the run started are left
-    /// for the next tick, so a zero-delay step never goes out twice in one run.
-    static func dueLeads(_ db: Database, campaignID: Int64, now: Date, after cursor: Cursor, runStartedAt: Date,
+    /// Due leads after the cursor, in order. A lead already decided in this run (say, one
+    /// whose next step has no delay) is left for the next tick: one decision per lead per run.
+    static func dueLeads(_ db: Database, campaignID: Int64, now: Date, after cursor: Cursor, runID: String,
                          limit: Int) throws -> [Lead] {
         let statement = try db.cachedStatement(sql: """
             SELECT \(Lead.columns) FROM leads
             WHERE campaign_id = ? AND status IN ('new', 'active') AND next_action_at <= ?
               AND (next_action_at, id) > (?, ?)
-              AND (last_contacted_at IS NULL OR last_contacted_at < ?)
+              AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.run_id = ? AND d.lead_id = leads.id)
             ORDER BY next_action_at, id
             LIMIT ?
             """)
         return try Row.fetchAll(statement, arguments: [
-            campaignID, Timestamp.format(now), cursor.time, cursor.id, Timestamp.format(runStartedAt), limit,
+            campaignID, Timestamp.format(now), cursor.time, cursor.id, runID, limit,
         ]).map(Lead.init(row:))
     }
 

@@ -42,7 +42,9 @@ public struct Tick {
             let (grant, takeover) = try LeaseQueries.acquire(
                 db, campaignID: stored.id, slug: stored.slug, owner: dependencies.owner, now: now,
                 seconds: request.leaseSeconds, isOwnerAlive: dependencies.isOwnerAlive,
-                runID: { token in RunID.make(startedAt: now, fencingToken: token, dryRun: request.dryRun) })
+                runID: { token in
+                    RunID.make(startedAt: now, campaignID: stored.id, fencingToken: token, dryRun: request.dryRun)
+                })
             if let takeover {
                 dependencies.logger.warning("took over the lease of \(takeover.previousOwner)", metadata: [
                     "campaign": .string(stored.slug), "run_id": .string(grant.runID),
@@ -65,12 +67,12 @@ public struct Tick {
     }
 }
 
-/// Run ids: `20261121T140500Z-42` (start time and fencing token), `-dry` for dry runs.
-/// They are path-safe by construction and unique per campaign.
+/// Run ids: `20261121T140500Z-c3-t42` (start time, campaign id, fencing token), with `-dry`
+/// for dry runs. Path-safe by construction and unique in the database.
 public enum RunID {
-    public static func make(startedAt: Date, fencingToken: Int64, dryRun: Bool) -> String {
+    public static func make(startedAt: Date, campaignID: Int64, fencingToken: Int64, dryRun: Bool) -> String {
         let stamp = Timestamp.format(startedAt).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
-        return "\(stamp)-\(fencingToken)\(dryRun ? "-dry" : "")"
+        return "\(stamp)-c\(campaignID)-t\(fencingToken)\(dryRun ? "-dry" : "")"
     }
 
     /// True for strings a run id can be (`[0-9A-Za-z-]`, 1 to 64 characters).

@@ -190,7 +190,7 @@ final class TickRun {
         switch phase {
         case .dueLeads:
             let leads = try TickQueries.dueLeads(db, campaignID: campaignID, now: now, after: cursor,
-                                                 runStartedAt: state.startedAt, limit: groupLimit)
+                                                 runID: state.grant.runID, limit: groupLimit)
             guard let first = leads.first else { return .exhausted }
             if let stop = try midRunStop(db, first: first, stepIndex: first.stepIndex) { return .stop(stop) }
             for lead in leads {

@@ -53,14 +53,15 @@ struct TickCommand: ParsableCommand {
                         : try tick.run(store: store)
                     output(report.summaryLine + "\n")
                     if let failure = report.failure { throw failure }
-                } catch let error as OutreachError where error.category == .temporary {
-                    busy += 1
-                    logger.warning("\(error.message)", metadata: ["campaign": .string(slug)])
-                    if targets.count == 1 { throw error }
-                } catch let error as OutreachError {
-                    logger.error("\(error.message)", metadata: ["campaign": .string(slug)])
-                    if targets.count == 1 { throw error }
-                    firstFailure = firstFailure ?? error
+                } catch let error as OutreachError where targets.count > 1 {
+                    // One campaign's trouble does not stop the others; the exit code reports it.
+                    if error.category == .temporary {
+                        busy += 1
+                        logger.warning("\(error.message)", metadata: ["campaign": .string(slug)])
+                    } else {
+                        logger.error("\(error.message)", metadata: ["campaign": .string(slug)])
+                        firstFailure = firstFailure ?? error
+                    }
                 }
                 if stopFlag.isSet { break }
             }

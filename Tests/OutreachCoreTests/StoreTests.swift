@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import Testing
+@testable import OutreachCore
+
+/// Opening, migrating and refusing databases.
+@Suite("Store")
+struct StoreTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test("every file in migrations/ is embedded and registered, in order")
+    func migrationsAreRegistered() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.repositoryRoot.appendingPathComponent("migrations").path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(SchemaMigrations.all.map { $0.identifier + ".sql" } == files)
+        for (identifier, sql) in SchemaMigrations.all {
+            let onDisk = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("migrations/\(identifier).sql"), encoding: .utf8)
+            #expect(sql == onDisk)
+        }
+    }
+
+    @Test("migrate creates a WAL database, is idempotent, and a migrated database opens")
+    func migrate() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("o.sqlite").path
+        #expect(try Store.connect(path: path).migrate() == ["0001_init"])
+        #expect(try Store.connect(path: path).migrate().isEmpty)
+        let store = try Store.open(path: path)
+        #expect(try store.read("mode") { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try store.schemaStatus().isCurrent)
+    }
+
+    @Test("a missing, un-migrated or newer database is refused with what to do")
+    func refusals() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("o.sqlite").path
+
+        let missing = #expect(throws: OutreachError.self) { try Store.open(path: path) }
+        #expect(missing?.category == .configuration)
+        #expect(missing?.message.contains("outreach migrate") == true)
+        #expect(!FileManager.default.fileExists(atPath: path), "refusing must not create the file")
+
+        _ = try Store.connect(path: path).read("touch") { db in try db.tableExists("x") }
+        let empty = #expect(throws: OutreachError.self) { try Store.open(path: path) }
+        #expect(empty?.message.contains("is not migrated") == true)
+
+        let store = try Store.connect(path: path)
+        try store.migrate()
+        try store.write("future") { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9999_from_the_future')")
+        }
+        let newer = #expect(throws: OutreachError.self) { try Store.open(path: path) }
+        #expect(newer?.message.contains("newer outreach") == true)
+    }
+
+    @Test("the schema refuses what must never happen: a second job for a key, an unknown status")
+    func constraints() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads(["ada@example.org"])
+        try fixture.tick()
+        #expect(throws: DatabaseError.self) {
+            try fixture.store.writer.write { db in
+                try db.execute(sql: "INSERT INTO jobs SELECT NULL, campaign_id, lead_id, run_id, idempotency_key, step_id, 5, mode, transport, status, attempt, next_attempt_at, last_error, created_at, updated_at FROM jobs")
+            }
+        }
+        #expect(throws: DatabaseError.self) {
+            try fixture.store.writer.write { db in try db.execute(sql: "UPDATE leads SET status = 'sleeping'") }
+        }
+    }
+}

@@ -1,0 +1,462 @@
+import Foundation
+import GRDB
+import Testing
+@testable import OutreachCore
+
+/// The tick in proof mode: the scenarios of the original design and the rules of SPEC §4.
+@Suite("Tick")
+struct TickTests {
+    @Test("a proof tick creates one job per due lead and advances the leads")
+    func proofTickCreatesJobsAndAdvancesLeads() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads(["ada@example.org", "bob@example.org", "cy@example.net"])
+
+        let report = try fixture.tick()
+
+        #expect(report.status == .completed)
+        #expect(report.counters.dispatched == 3)
+        let jobs = try fixture.jobs()
+        #expect(jobs.count == 3)
+        #expect(jobs.allSatisfy { $0.status == .sentProof && $0.stepIndex == 0 && $0.stepID == "intro" && $0.attempt == 1 })
+        let ada = try fixture.lead("ada@example.org")
+        #expect(ada.status == .active)
+        #expect(ada.stepIndex == 1)
+        #expect(ada.lastContactedAt == fixture.clock.now())
+        #expect(ada.nextActionAt == fixture.clock.now().addingTimeInterval(72 * 3600))
+        #expect(jobs[0].idempotencyKey == "\(jobs[0].campaignID):\(ada.id):intro:0")
+        // Every considered lead has exactly one decision in the run.
+        #expect(try fixture.decisions(runID: report.runID).map(\.decision) == ["dispatched", "dispatched", "dispatched"])
+        #expect(try fixture.scalar("SELECT count(*) FROM job_messages") == 3)
+    }
+
+    @Test("repeated ticks never create a second job for the same lead and step")
+    func repeatedTicksNeverDuplicate() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads(["ada@example.org", "bob@example.org"])
+
+        for _ in 0..<5 { try fixture.tick() }
+        fixture.clock.advance(hours: 1)
+        for _ in 0..<5 { try fixture.tick() }
+
+        #expect(try fixture.jobs().count == 2)
+        #expect(try fixture.scalar("SELECT count(*) FROM (SELECT idempotency_key FROM jobs GROUP BY 1 HAVING count(*) > 1)") == 0)
+        #expect(try fixture.scalar("SELECT count(*) FROM runs") == 10)
+    }
+
+    @Test("a paused campaign dispatches nothing and records the stop reason")
+    func pauseBlocks() throws {
+        let fixture = try Fixture()
+        let stored = try fixture.apply()
+        try fixture.addLeads(["ada@example.org"])
+        try fixture.store.write("pause") { db in
+            try CampaignQueries.setStatus(db, id: stored.id, .paused, reason: "legal review", now: fixture.clock.now())
+        }
+
+        let report = try fixture.tick()
+
+        #expect(report.status == .stopped)
+        #expect(report.stopReason == .paused)
+        #expect(try fixture.jobs().isEmpty)
+        #expect(try fixture.lead("ada@example.org").status == .new)
+    }
+
+    @Test("the kill switch stops a tick at its start")
+    func killSwitchBlocksAtStart() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads(["ada@example.org"])
+        try fixture.store.write("kill") { db in try ListQueries.setKillSwitch(db, enabled: true, reason: "incident", now: fixture.clock.now()) }
+
+        let report = try fixture.tick()
+
+        #expect(report.stopReason == .killSwitch)
+        #expect(try fixture.jobs().isEmpty)
+        let run = try #require(try fixture.store.read("run") { db in try RunQueries.find(db, id: report.runID) })
+        #expect(run.status == .stopped)
+        #expect(run.stopReason == "kill_switch")
+    }
+
+    @Test("the kill switch flipped by another process between two leads stops the tick before the next dispatch")
+    func killSwitchBetweenLeads() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads(["a1@example.org", "a2@example.org", "a3@example.org"])
+        let operatorConnection = try fixture.otherConnection()
+        let flipped = LockedFlag()
+
+        // When: after the first lead commits, an operator turns the kill switch on.
+        let report = try fixture.tick(groupSize: 1, afterCommit: {
+            if !flipped.value {
+                flipped.value = true
+                try? operatorConnection.write("kill") { db in
+                    try ListQueries.setKillSwitch(db, enabled: true, reason: "stop now", now: Date())
+                }
+            }
+        })
+
+        // Then: exactly one lead went out; the next one got stopped_kill_switch, untouched.
+        #expect(report.status == .stopped)
+        #expect(report.stopReason == .killSwitch)
+        #expect(try fixture.jobs().count == 1)
+        let decisions = try fixture.decisions(runID: report.runID)
+        #expect(decisions.map(\.decision) == ["dispatched", "stopped_kill_switch"])
+        #expect(try fixture.lead(decisions[1].email).status == .new)
+    }
+
+    @Test("a DNC lead is never contacted, whichever way it became DNC")
+    func dncNeverContacted() throws {
+        let fixture = try Fixture()
+        let stored = try fixture.apply()
+        try fixture.importLeads("email,first_name,company,dnc\nada@example.org,Ada,Acme,true\nbob@example.org,Bob,Acme,\n")
+        try fixture.store.write("dnc") { db in
+            let bob = try LeadQueries.find(db, campaignID: stored.id, email: "bob@example.org")!
+            try LeadQueries.markDNC(db, leadID: bob.id, reason: "asked by phone", now: fixture.clock.now())
+        }
+
+        let report = try fixture.tick()
+
+        #expect(try fixture.jobs().isEmpty)
+        #expect(report.decisionCounts[.skippedDNC] == 2)
+        #expect(try fixture.lead("ada@example.org").status == .blocked)
+        #expect(try fixture.lead("bob@example.org").blockedReason == "do not contact: asked by phone")
+        // Re-importing with dnc=false never clears DNC.
+        try fixture.importLeads("email,first_name,company,dnc\nbob@example.org,Bob,Acme,false\n")
+        #expect(try fixture.lead("bob@example.org").dnc)
+    }
+
+    @Test("unsubscribes are enforced globally and per campaign, and only for their campaign")
+    func unsubscribeEnforced() throws {
+        let fixture = try Fixture()
+        let first = try fixture.apply()
+        try fixture.apply(CampaignFactory.yaml(slug: "other"))
+        try fixture.addLeads(["global@example.org", "scoped@example.org", "fine@example.org"])
+        try fixture.addLeads(["scoped@example.org"], slug: "other")
+        try fixture.store.write("unsubscribe") { db in
+            try ListQueries.addUnsubscribe(db, email: "global@example.org", campaignID: nil, source: "link", now: fixture.clock.now())
+            try ListQueries.addUnsubscribe(db, email: "scoped@example.org", campaignID: first.id, source: "reply", now: fixture.clock.now())
+        }
+
+        let report = try fixture.tick()
+        let other = try fixture.tick("other")
+
+        #expect(report.decisionCounts[.skippedUnsubscribed] == 2)
+        #expect(try fixture.jobs().map(\.leadID) == [try fixture.lead("fine@example.org").id])
+        #expect(try fixture.lead("global@example.org").blockedReason == "unsubscribed from every campaign (link)")
+        #expect(try fixture.lead("scoped@example.org").blockedReason == "unsubscribed from this campaign (reply)")
+        // The campaign-scoped unsubscribe does not stop the other campaign.
+        #expect(other.counters.dispatched == 1)
+    }
+
+    @Test("suppression blocks an email and a whole domain; an expired or removed one no longer blocks")
+    func suppressionEnforced() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads(["one@blocked.org", "two@blocked.org", "me@sub.blocked.org", "x@example.org", "later@example.net",
+                              "gone@example.net"])
+        let now = fixture.clock.now()
+        try fixture.store.write("suppress") { db in
+            _ = try ListQueries.addSuppression(db, kind: .domain, value: "blocked.org", reason: "competitor", until: nil, now: now)
+            _ = try ListQueries.addSuppression(db, kind: .email, value: "x@example.org", reason: "bounced", until: nil, now: now)
+            _ = try ListQueries.addSuppression(db, kind: .email, value: "later@example.net", reason: nil,
+                                               until: now.addingTimeInterval(-1), now: now.addingTimeInterval(-3600))
+            _ = try ListQueries.addSuppression(db, kind: .email, value: "gone@example.net", reason: nil, until: nil, now: now)
+            try ListQueries.removeSuppression(db, kind: .email, value: "gone@example.net", now: now)
+        }
+
+        let report = try fixture.tick()
+
+        #expect(report.decisionCounts[.skippedSuppressedDomain] == 2)
+        #expect(report.decisionCounts[.skippedSuppressedEmail] == 1)
+        let sent = Set(try fixture.jobs().map(\.leadID))
+        // Sub-domains are not covered by a domain suppression; expired and removed ones do not block.
+        #expect(sent == Set(try ["me@sub.blocked.org", "later@example.net", "gone@example.net"].map { try fixture.lead($0).id }))
+        #expect(try fixture.lead("x@example.org").status == .blocked)
+    }
+
+    @Test("a held lease makes a second tick fail as temporary without touching anything")
+    func heldLeaseIsTemporary() throws {
+        let fixture = try Fixture()
+        let stored = try fixture.apply()
+        try fixture.addLeads(["ada@example.org"])
+        try fixture.store.write("hold") { db in
+            try db.execute(sql: "UPDATE leases SET owner = 'elsewhere:1:x', expires_at = ?, fencing_token = 7 WHERE campaign_id = ?",
+                           arguments: [Timestamp.format(fixture.clock.now().addingTimeInterval(120)), stored.id])
+        }
+
+        let error = #expect(throws: OutreachError.self) { try fixture.tick() }
+
+        #expect(error?.category == .temporary)
+        #expect(try fixture.scalar("SELECT count(*) FROM runs") == 0)
+        #expect(try fixture.scalar("SELECT fencing_token FROM leases") == 7)
+        // Once the lease expires, the next tick takes over and closes nothing it did not own.
+        fixture.clock.advance(seconds: 121)
+        let report = try fixture.tick()
+        #expect(report.fencingToken == 8)
+        #expect(report.counters.dispatched == 1)
+    }
+
+    @Test("a tick whose lease was taken over stops with lease_lost and writes nothing more")
+    func staleTokenCannotWrite() throws {
+        let fixture = try Fixture()
+        let stored = try fixture.apply()
+        try fixture.addLeads((1...4).map { "lead\($0)@example.org" })
+        let other = try fixture.otherConnection()
+        let stolen = LockedFlag()
+
+        // When: after the first group commits, another process takes the lease over.
+        let report = try fixture.tick(groupSize: 1, afterCommit: {
+            guard !stolen.value else { return }
+            stolen.value = true
+            try? other.write("steal") { db in
+                try db.execute(sql: "UPDATE leases SET owner = 'thief:2:bb', fencing_token = fencing_token + 1 WHERE campaign_id = ?",
+                               arguments: [stored.id])
+            }
+        })
+
+        // Then: one lead was dispatched before the theft, nothing after, and the run row was
+        // left for the new owner to close.
+        #expect(report.status == .leaseLost)
+        #expect(try fixture.jobs().count == 1)
+        #expect(try fixture.scalar("SELECT count(*) FROM decisions") == 1)
+        #expect(try fixture.scalar("SELECT count(*) FROM leases WHERE owner = 'thief:2:bb'") == 1)
+    }
+
+    @Test("a lease left by a dead process of this host is taken over at once; its run is closed")
+    func deadOwnerLeaseIsTakenOver() throws {
+        let fixture = try Fixture()
+        let stored = try fixture.apply()
+        try fixture.addLeads(["ada@example.org"])
+        // A run that crashed (kill -9) while holding the lease.
+        try fixture.store.write("crash") { db in
+            try db.execute(sql: """
+                INSERT INTO runs (id, campaign_id, mode, status, owner, fencing_token, started_at, per_tick_limit, daily_quota,
+                    quota_day, content_hash, tool_version)
+                VALUES ('crashed-1', ?, 'proof', 'running', 'dead:1:x', 1, ?, 25, 200, '2026-11-23', 'h', 'v')
+                """, arguments: [stored.id, Timestamp.format(fixture.clock.now().addingTimeInterval(-10))])
+            try db.execute(sql: "UPDATE leases SET owner = 'dead:1:x', run_id = 'crashed-1', expires_at = ?, fencing_token = 1",
+                           arguments: [Timestamp.format(fixture.clock.now().addingTimeInterval(290))])
+        }
+        let request = TickRequest(slug: "q4-launch")
+        var dependencies = fixture.dependencies()
+        dependencies.isOwnerAlive = { $0 != "dead:1:x" }
+
+        let report = try Tick(request: request, dependencies: dependencies).run(store: fixture.store)
+
+        #expect(report.counters.dispatched == 1)
+        let crashed = try #require(try fixture.store.read("run") { db in try RunQueries.find(db, id: "crashed-1") })
+        #expect(crashed.status == .leaseLost)
+        #expect(crashed.finishedAt == fixture.clock.now())
+    }
+
+    @Test("the per-tick limit and --limit cap dispatches; the rest stay due for the next tick")
+    func perTickLimit() throws {
+        let fixture = try Fixture()
+        try fixture.apply(CampaignFactory.yaml(limits: "limits: { per_tick: 3, daily_quota: 100, cooldown: 0s }"))
+        try fixture.addLeads((1...10).map { "lead\($0)@example.org" })
+
+        let first = try fixture.tick()
+        let second = try fixture.tick(limit: 2)
+        let third = try fixture.tick(limit: 50)
+
+        #expect(first.counters.dispatched == 3)
+        #expect(first.stopReason == .perTickLimit)
+        #expect(first.status == .completed)
+        #expect(second.counters.dispatched == 2)
+        #expect(third.counters.dispatched == 3)
+        // Leads go in (next_action_at, id) order.
+        let order = try fixture.jobs().map(\.leadID)
+        #expect(order == order.sorted())
+    }
+
+    @Test("the daily quota holds across ticks and resets at midnight in the campaign's time zone")
+    func quotaAcrossTicksAndMidnight() throws {
+        // 2026-11-23 22:30 in New York is 03:30 UTC on the 24th.
+        let fixture = try Fixture(now: "2026-11-24T03:30:00Z")
+        try fixture.apply(CampaignFactory.yaml(
+            timezone: "America/New_York", limits: "limits: { per_tick: 4, daily_quota: 5, cooldown: 0s }"))
+        try fixture.addLeads((1...12).map { "lead\($0)@example.org" })
+
+        let first = try fixture.tick()
+        let second = try fixture.tick()
+        let third = try fixture.tick()
+
+        #expect(first.counters.dispatched == 4)
+        #expect(second.counters.dispatched == 1)
+        #expect(second.stopReason == .dailyQuota)
+        #expect(second.decisionCounts[.skippedQuota] == 1)
+        #expect(third.stopReason == .dailyQuota)
+        #expect(third.counters.dispatched == 0)
+
+        // Still the 23rd in New York at 04:59 UTC; the 24th begins at 05:00 UTC.
+        fixture.clock.set("2026-11-24T04:59:00Z")
+        #expect(try fixture.tick().counters.dispatched == 0)
+        fixture.clock.set("2026-11-24T05:00:00Z")
+        let nextDay = try fixture.tick()
+        #expect(nextDay.counters.dispatched == 4)
+        #expect(nextDay.quotaUsed == 4)
+        #expect(try fixture.scalar("SELECT count(*) FROM decisions WHERE quota_day = '2026-11-23'") == 5)
+        #expect(try fixture.scalar("SELECT count(*) FROM decisions WHERE quota_day = '2026-11-24'") == 4)
+    }
+
+    @Test("with recipient time zones, each lead waits for its own window and moves to its next opening")
+    func recipientTimezoneWindows() throws {
+        // Monday 2026-11-23 15:00 UTC: 10:00 in New York, 16:00 in Paris, 00:00 (Tuesday) in Tokyo.
+        let fixture = try Fixture(now: "2026-11-23T15:00:00Z")
+        try fixture.apply(CampaignFactory.yaml(
+            timezone: "Europe/London",
+            window: "window: { days: [mon, tue, wed, thu, fri], start: \"09:00\", end: \"17:00\", recipient_timezone: true }"))
+        try fixture.importLeads("""
+            email,first_name,company,timezone
+            ny@example.org,Ny,Acme,America/New_York
+            paris@example.org,Paris,Acme,Europe/Paris
+            tokyo@example.org,Tokyo,Acme,Asia/Tokyo
+            london@example.org,London,Acme,
+            """)
+
+        let report = try fixture.tick()
+
+        #expect(report.counters.dispatched == 3)
+        let tokyo = try fixture.lead("tokyo@example.org")
+        #expect(tokyo.stepIndex == 0)
+        // Tuesday 09:00 in Tokyo is Tuesday 00:00 UTC.
+        #expect(tokyo.nextActionAt == Timestamp.parse("2026-11-24T00:00:00Z"))
+        let decisions = Dictionary(uniqueKeysWithValues: try fixture.decisions(runID: report.runID).map { ($0.email, $0.decision) })
+        #expect(decisions["tokyo@example.org"] == "skipped_window")
+        #expect(decisions["london@example.org"] == "dispatched")
+    }
+
+    @Test("outside the campaign window the tick stops at its gate and exits cleanly")
+    func campaignWindowGate() throws {
+        // Saturday.
+        let fixture = try Fixture(now: "2026-11-28T12:00:00Z")
+        try fixture.apply(CampaignFactory.yaml(window: "window: { days: [mon, tue, wed, thu, fri], start: \"09:00\", end: \"17:00\" }"))
+        try fixture.addLeads(["ada@example.org"])
+
+        let report = try fixture.tick()
+
+        #expect(report.status == .stopped)
+        #expect(report.stopReason == .outsideWindow)
+        #expect(try fixture.jobs().isEmpty)
+    }
+
+    @Test("a three-step sequence runs to completion as the clock moves forward")
+    func threeStepSequence() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads(["ada@example.org"])
+
+        try fixture.tick()
+        fixture.clock.advance(hours: 71)
+        #expect(try fixture.tick().counters.dispatched == 0)
+        fixture.clock.advance(hours: 1)
+        #expect(try fixture.tick().counters.dispatched == 1)
+        fixture.clock.advance(hours: 168)
+        #expect(try fixture.tick().counters.dispatched == 1)
+        fixture.clock.advance(days: 30)
+        #expect(try fixture.tick().counters.dispatched == 0)
+
+        let ada = try fixture.lead("ada@example.org")
+        #expect(ada.status == .completed)
+        #expect(ada.stepIndex == 3)
+        #expect(ada.nextActionAt == nil)
+        #expect(try fixture.jobs().map(\.stepID) == ["intro", "followup1", "followup2"])
+    }
+
+    @Test("cooldown applies across campaigns: a person contacted by one campaign waits before the next")
+    func cooldownAcrossCampaigns() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.apply(CampaignFactory.yaml(slug: "other"))
+        try fixture.addLeads(["ada@example.org"])
+        try fixture.addLeads(["ada@example.org"], slug: "other")
+
+        try fixture.tick()
+        let other = try fixture.tick("other")
+
+        #expect(other.decisionCounts[.skippedCooldown] == 1)
+        #expect(try fixture.lead("ada@example.org", slug: "other").nextActionAt == fixture.clock.now().addingTimeInterval(86_400))
+    }
+
+    @Test("a missing template variable skips the lead without advancing it, every tick, until it is fixed")
+    func templateErrorLeavesLeadUntouched() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.importLeads("email,company\nnoname@example.org,Acme\n")
+
+        let report = try fixture.tick()
+
+        #expect(report.decisionCounts[.skippedTemplateError] == 1)
+        let lead = try fixture.lead("noname@example.org")
+        #expect(lead.status == .new)
+        #expect(lead.stepIndex == 0)
+        #expect(try fixture.jobs().isEmpty)
+        // Fixed by a re-import, the lead goes out on the next tick.
+        try fixture.importLeads("email,first_name,company\nnoname@example.org,Nora,Acme\n")
+        #expect(try fixture.tick().counters.dispatched == 1)
+    }
+
+    @Test("a zero-delay step is not sent in the same tick as the step before it")
+    func zeroDelayStepWaitsForNextTick() throws {
+        let fixture = try Fixture()
+        try fixture.apply(CampaignFactory.yaml(
+            limits: "limits: { per_tick: 25, daily_quota: 200, cooldown: 0s }",
+            steps: """
+                steps:
+                  - { id: one, delay: 0h, subject: "One", body: "One" }
+                  - { id: two, delay: 0h, subject: "Two", body: "Two" }
+                """))
+        try fixture.addLeads(["ada@example.org"])
+
+        let first = try fixture.tick()
+        let second = try fixture.tick()
+
+        #expect(first.counters.dispatched == 1)
+        #expect(second.counters.dispatched == 1)
+        #expect(try fixture.lead("ada@example.org").status == .completed)
+    }
+
+    @Test("a dry run reports what it would do and leaves the database exactly as it was")
+    func dryRunRollsBack() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads(["ada@example.org", "bob@example.org"])
+        let before = try fixture.scalar("SELECT total_changes()")
+
+        let report = try fixture.tick(dryRun: true)
+
+        #expect(report.counters.dispatched == 2)
+        #expect(report.runID.hasSuffix("-dry"))
+        #expect(try fixture.jobs().isEmpty)
+        #expect(try fixture.scalar("SELECT count(*) FROM runs") == 0)
+        #expect(try fixture.scalar("SELECT fencing_token FROM leases") == 0)
+        #expect(try fixture.lead("ada@example.org").status == .new)
+        _ = before
+    }
+
+    @Test("a stop signal finishes the current lead, records the run as stopped and frees the lease")
+    func stopSignal() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads((1...5).map { "lead\($0)@example.org" })
+        let flag = StopFlag()
+
+        let report = try fixture.tick(groupSize: 1, stopFlag: flag, afterCommit: { flag.set() })
+
+        #expect(report.status == .stopped)
+        #expect(report.stopReason == .signal)
+        #expect(report.counters.dispatched == 1)
+        #expect(try fixture.scalar("SELECT count(*) FROM leases WHERE owner IS NULL") == 1)
+    }
+}
+
+/// A Bool shared with a `@Sendable` hook.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = false
+    var value: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}

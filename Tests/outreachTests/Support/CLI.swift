@@ -1,0 +1,166 @@
+import Foundation
+
+/// Runs the built `outreach` binary in a temporary folder, as a user would.
+final class CLI: @unchecked Sendable {
+    /// What one invocation did.
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    let directory: URL
+    var environment: [String: String]
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("outreach-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": directory.path,
+            "OUTREACH_UNSUB_SECRET": "cli-test-secret",
+        ]
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The binary SwiftPM built next to the test bundle (or `$OUTREACH_BIN`).
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["OUTREACH_BIN"] { return path }
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("outreach").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/outreach").path
+    }()
+
+    /// Path of a file in the test folder.
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// Writes a file in the test folder.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        try text.write(toFile: path(name), atomically: true, encoding: .utf8)
+        return path(name)
+    }
+
+    /// Runs `outreach ARGS` in the test folder and waits for it.
+    @discardableResult
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        let process = try start(arguments, environment: extra)
+        return process.wait()
+    }
+
+    /// Starts `outreach ARGS` without waiting.
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Running {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = environment.merging(extra) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return Running(process: process, out: out, err: err)
+    }
+
+    /// A started invocation.
+    final class Running: @unchecked Sendable {
+        let process: Process
+        private let outData = DataBox()
+        private let errData = DataBox()
+
+        init(process: Process, out: Pipe, err: Pipe) {
+            self.process = process
+            outData.read(out.fileHandleForReading)
+            errData.read(err.fileHandleForReading)
+        }
+
+        func wait() -> Result {
+            process.waitUntilExit()
+            return Result(status: process.terminationStatus, stdout: outData.text(), stderr: errData.text())
+        }
+    }
+}
+
+/// Collects a pipe's output on a background queue.
+final class DataBox: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    func read(_ handle: FileHandle) {
+        DispatchQueue.global().async {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+
+    func text() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Reads a SQLite database with the stock `sqlite3` CLI (a real reader of what we wrote).
+func sqlite(_ database: String, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = [database, sql]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// A campaign file for CLI tests (every day, all day, proof transport unless told).
+func campaignYAML(slug: String = "q4-launch", perTick: Int = 25, dailyQuota: Int = 200, transport: String = "{ kind: proof }",
+                  window: String = "{ days: [mon, tue, wed, thu, fri, sat, sun], start: \"00:00\", end: \"24:00\" }",
+                  extra: String = "") -> String {
+    """
+    slug: \(slug)
+    name: CLI test
+    timezone: UTC
+    sender: { from: "Ada Lovelace <ada@example.com>", postal_address: "1 Main St, Springfield" }
+    limits: { per_tick: \(perTick), daily_quota: \(dailyQuota), cooldown: 24h }
+    window: \(window)
+    transport: \(transport)
+    unsubscribe: { url: "https://example.com/u/{{token}}", mailto: "unsubscribe@example.com", secret_env: OUTREACH_UNSUB_SECRET }
+    \(extra)
+    steps:
+      - { id: intro, delay: 0h, subject: "Hello {{first_name}}", body: "Hi {{first_name}}." }
+      - { id: followup1, delay: 72h, subject: "Again", body: "Hi again {{first_name}}." }
+    """
+}
+
+/// A lead CSV with `count` leads `leadN@example.org`.
+func leadsCSV(count: Int, domain: String = "example.org") -> String {
+    "email,first_name\n" + (1...count).map { "lead\($0)@\(domain),Lead\($0)\n" }.joined()
+}
+
+extension CLI {
+    /// migrate + campaign apply + leads import, asserting each succeeds.
+    func setUpCampaign(yaml: String = campaignYAML(), leads: String = leadsCSV(count: 3)) throws {
+        for arguments in [["migrate"], ["campaign", "apply", try write("campaign.yaml", yaml)],
+                          ["leads", "import", "q4-launch", try write("leads.csv", leads)]] {
+            let result = try run(arguments)
+            guard result.status == 0 else {
+                throw CLIFailure(description: "\(arguments) exited \(result.status): \(result.stderr)")
+            }
+        }
+    }
+}
+
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+}
