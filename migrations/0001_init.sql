@@ -206,6 +206,7 @@ CREATE INDEX decisions_lead ON decisions (lead_id);
 CREATE TABLE job_recoveries (
     run_id       TEXT NOT NULL REFERENCES runs (id),
     job_id       INTEGER NOT NULL REFERENCES jobs (id),
+    attempt      INTEGER NOT NULL,                -- the attempt that was interrupted
     recovered_at TEXT NOT NULL,
     PRIMARY KEY (run_id, job_id)
 );

@@ -10,6 +10,6 @@ struct Outreach: ParsableCommand {
         version: OutreachVersion.current,
         subcommands: [
             MigrateCommand.self, CampaignCommand.self, LeadsCommand.self, UnsubscribeCommand.self, SuppressCommand.self,
-            TickCommand.self, KillSwitchCommand.self, JobsCommand.self, RunsCommand.self,
+            TickCommand.self, ExportCommand.self, StatusCommand.self, DemoCommand.self, KillSwitchCommand.self, JobsCommand.self, RunsCommand.self,
         ])
 }

@@ -58,6 +58,16 @@ public struct Campaign: Codable, Sendable, Equatable {
         case sendmail(command: [String], timeoutSeconds: Int)
         case http(url: String, tokenEnv: String?, timeoutSeconds: Int)
 
+        /// The circuit-breaker key of this transport: its kind and target, never a secret.
+        public var breakerKey: String {
+            switch self {
+            case .proof: "proof"
+            case .sendmail(let command, _): "sendmail:\(command.first ?? "")"
+            case .http(let url, _, _):
+                "http:" + (URL(string: url).map { ($0.host ?? "") + ($0.port.map { ":\($0)" } ?? "") } ?? url)
+            }
+        }
+
         /// The kind as campaign files spell it.
         public var kind: String {
             switch self {

@@ -71,13 +71,14 @@ public enum RFC5322 {
         return ["\(name): \(first)"] + words.dropFirst().map { " \($0)" }
     }
 
-    /// `=?UTF-8?B?…?=` words of at most 75 characters, never splitting a character.
+    /// `=?UTF-8?B?…?=` words of at most 60 characters (36 bytes each), never splitting a
+    /// character, so even `Subject: ` plus a word stays under 76 characters (RFC 2047 §2).
     static func encodedWords(_ text: String) -> [String] {
         var words: [String] = []
         var chunk: [UInt8] = []
         for character in text {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 45, !chunk.isEmpty {
+            if chunk.count + bytes.count > 36, !chunk.isEmpty {
                 words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
                 chunk = []
             }

@@ -145,6 +145,14 @@ public struct Store: Sendable {
     }
 }
 
+extension Store {
+    /// Runs `work` with real commits, or, when `rollback` is true, inside one transaction
+    /// that is rolled back at the end (`--dry-run`): the same code either way.
+    public func withTransactions<T>(rollback: Bool, _ doing: String, _ work: (any DatabaseScope) throws -> T) throws -> T {
+        rollback ? try withRollback(doing, work) : try work(self)
+    }
+}
+
 /// Runs units of work in write transactions: real commits, or savepoints inside a
 /// transaction that will be rolled back (`--dry-run`). The tick is written against this, so
 /// a dry run executes exactly the code a real run does.

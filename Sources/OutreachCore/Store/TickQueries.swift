@@ -238,8 +238,9 @@ enum TickQueries {
                 UPDATE jobs SET status = 'unknown', last_error = 'interrupted between claim and result; the message may or may not have been sent',
                     updated_at = ? WHERE id = ?
                 """, arguments: [stamp, id])
-            try db.execute(sql: "INSERT INTO job_recoveries (run_id, job_id, recovered_at) VALUES (?, ?, ?)",
-                           arguments: [runID, id, stamp])
+            try db.execute(sql: """
+                INSERT INTO job_recoveries (run_id, job_id, attempt, recovered_at) SELECT ?, id, attempt, ? FROM jobs WHERE id = ?
+                """, arguments: [runID, stamp, id])
         }
         return ids
     }

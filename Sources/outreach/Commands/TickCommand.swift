@@ -19,6 +19,7 @@ struct TickCommand: ParsableCommand {
     @Flag(help: "Compute and report everything, then roll every database change back.") var dryRun = false
     @Option(help: "Dispatch at most N in this tick (never more than the campaign's per_tick).") var limit: Int?
     @Option(help: "Lease length in seconds; renewed before half of it passes.") var leaseSeconds: Int = 300
+    @Option(help: "Export this run's proof artifacts to DIR/<slug>/<run-id>/.") var artifacts: String?
 
     func validate() throws {
         if all == !slugs.isEmpty { throw ValidationError("Name campaigns, or pass --all, but not both.") }
@@ -48,10 +49,21 @@ struct TickCommand: ParsableCommand {
                 let request = TickRequest(slug: slug, mode: mode, dryRun: dryRun, limit: limit, leaseSeconds: leaseSeconds)
                 do {
                     let tick = Tick(request: request, dependencies: dependencies)
-                    let report = dryRun
-                        ? try store.withRollback("dry-running \(slug)") { scope in try tick.run(in: scope) }
-                        : try tick.run(store: store)
+                    var exported: ProofArtifacts.Written?
+                    let report = try store.withTransactions(rollback: dryRun, "ticking \(slug)") { scope in
+                        let report = try tick.run(in: scope)
+                        if let artifacts, report.status != .leaseLost {
+                            exported = try scope.read("exporting the artifacts of \(slug)") { db in
+                                try ProofArtifacts.export(db, campaign: try CampaignQueries.require(db, slug: slug),
+                                                          runID: report.runID, root: artifacts)
+                            }
+                        }
+                        return report
+                    }
                     output(report.summaryLine + "\n")
+                    if let exported {
+                        output("  artifacts: \(exported.directory)/" + (exported.checksPassed ? "" : " (SOME PROOF CHECKS FAIL)") + "\n")
+                    }
                     if let failure = report.failure { throw failure }
                 } catch let error as OutreachError where targets.count > 1 {
                     // One campaign's trouble does not stop the others; the exit code reports it.

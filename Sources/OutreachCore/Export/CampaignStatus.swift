@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+
+/// What `outreach status` shows for one campaign: is it running, may it send, how much has
+/// it sent today, what is waiting, and is its transport healthy.
+public struct CampaignStatus: Sendable {
+    public let slug: String
+    public let status: StoredCampaign.Status
+    public let statusReason: String?
+    public let approved: Bool
+    public let lease: Lease
+    public let leaseHeld: Bool
+    public let lastRun: Run?
+    public let quotaDay: String
+    public let quotaUsedToday: Int
+    public let quotaRemainingToday: Int
+    public let dueNow: Int
+    public let leadsByStatus: [(LeadStatus, Int)]
+    public let jobsByStatus: [(JobStatus, Int)]
+    public let retriesPending: Int
+    public let unknownJobs: Int
+    public let transport: String
+    public let breaker: BreakerState?
+    public let killSwitch: Bool
+
+    /// Reads the status of a campaign at `now`.
+    public static func read(_ db: Database, campaign stored: StoredCampaign, now: Date) throws -> CampaignStatus {
+        let campaign = stored.campaign
+        let day = QuotaDay.of(now, in: campaign.timeZone)
+        let used = try TickQueries.quotaUsed(db, campaignID: stored.id, day: day)
+        let jobs = try JobQueries.countsByStatus(db, campaignID: stored.id)
+        let lease = try LeaseQueries.read(db, campaignID: stored.id)
+        return CampaignStatus(
+            slug: stored.slug, status: stored.status, statusReason: stored.statusReason, approved: stored.isApproved,
+            lease: lease, leaseHeld: lease.isHeld(at: now),
+            lastRun: try RunQueries.list(db, campaignID: stored.id, limit: 1).first,
+            quotaDay: day, quotaUsedToday: used, quotaRemainingToday: max(0, campaign.limits.dailyQuota - used),
+            dueNow: try LeadQueries.dueCount(db, campaignID: stored.id, now: now),
+            leadsByStatus: try LeadQueries.countsByStatus(db, campaignID: stored.id),
+            jobsByStatus: jobs,
+            retriesPending: jobs.first { $0.0 == .retryScheduled }?.1 ?? 0,
+            unknownJobs: jobs.first { $0.0 == .unknown }?.1 ?? 0,
+            transport: campaign.transport.kind,
+            breaker: try BreakerQueries.state(db, key: campaign.transport.breakerKey),
+            killSwitch: try ListQueries.killSwitch(db).enabled)
+    }
+
+    /// The transport's health in a word or two.
+    public var transportHealth: String {
+        guard let breaker, breaker.state != .closed else { return "ok" }
+        return "breaker \(breaker.state.rawValue)" + (breaker.openUntil.map { " until \(Timestamp.format($0))" } ?? "")
+    }
+
+    /// The JSON object of `status --format json`.
+    public var json: JSONText.Value {
+        .object([
+            ("slug", .string(slug)), ("status", .string(status.rawValue)), ("status_reason", .optional(statusReason)),
+            ("approved", .bool(approved)), ("kill_switch", .bool(killSwitch)),
+            ("lease_owner", .optional(leaseHeld ? lease.owner : nil)),
+            ("lease_expires_at", .timestamp(leaseHeld ? lease.expiresAt : nil)),
+            ("fencing_token", .int(lease.fencingToken)),
+            ("last_run", lastRun.map { run in
+                .object([("run_id", .string(run.id)), ("status", .string(run.status.rawValue)), ("stop_reason", .optional(run.stopReason)),
+                         ("started_at", .timestamp(run.startedAt)), ("finished_at", .timestamp(run.finishedAt)),
+                         ("dispatched", .int(Int64(run.counters.dispatched))), ("skipped", .int(Int64(run.counters.skipped)))])
+            } ?? .null),
+            ("quota_day", .string(quotaDay)),
+            ("quota_used_today", .int(Int64(quotaUsedToday))), ("quota_remaining_today", .int(Int64(quotaRemainingToday))),
+            ("due_now", .int(Int64(dueNow))),
+            ("leads_by_status", .object(leadsByStatus.map { ($0.0.rawValue, .int(Int64($0.1))) })),
+            ("jobs_by_status", .object(jobsByStatus.map { ($0.0.rawValue, .int(Int64($0.1))) })),
+            ("retries_pending", .int(Int64(retriesPending))), ("unknown_jobs", .int(Int64(unknownJobs))),
+            ("transport", .string(transport)), ("transport_health", .string(transportHealth)),
+            ("breaker", breaker.map { breaker in
+                .object([("state", .string(breaker.state.rawValue)), ("consecutive_failures", .int(Int64(breaker.consecutiveFailures))),
+                         ("open_until", .timestamp(breaker.openUntil))])
+            } ?? .null),
+        ])
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+
+/// The verification queries of `proof.sql`: each counts violations of one invariant for a
+/// campaign (its whole history, so a run's proof also vouches for what came before it).
+///
+/// They are the same SQL whether outreach runs them (for `summary.md`) or a reviewer runs
+/// `sqlite3 outreach.sqlite < proof.sql`. They only read, and they compare the timestamps the
+/// tick writes inside its write-locked transactions, so an honest database always counts 0
+/// and a row planted by hand shows up. Window functions keep every check O(n log n).
+public enum ProofChecks {
+    /// One check: a name, what a 0 proves, and its counting query.
+    public struct Check: Sendable {
+        public let name: String
+        public let meaning: String
+        let sql: @Sendable (Int64, String) -> String
+
+        /// The query counting violations for a campaign and run.
+        public func query(campaignID: Int64, runID: String) -> String { sql(campaignID, runID) }
+    }
+
+    /// A dispatch decision: one send (or proof record) of a job, at `decided_at`.
+    private static let dispatchDecision = "d.decision IN ('dispatched', 'retry_dispatched')"
+
+    /// Is list entry `x` in force at instant `t`? (created strictly before, not yet removed or expired)
+    private static func inForce(_ x: String, at t: String, removable: Bool, expiring: Bool) -> String {
+        var parts = ["\(x).created_at < \(t)"]
+        if removable { parts.append("(\(x).removed_at IS NULL OR \(x).removed_at > \(t))") }
+        if expiring { parts.append("(\(x).until IS NULL OR \(x).until > \(t))") }
+        return parts.joined(separator: " AND ")
+    }
+
+    /// Jobs of the campaign whose creation, or any of whose dispatches, happened while the
+    /// list entry matched by `match` (on lead `l` and entry `x`) was in force.
+    private static func jobsWhileListed(campaignID: Int64, table: String, match: String, removable: Bool, expiring: Bool) -> String {
+        """
+        SELECT count(*) FROM jobs j JOIN leads l ON l.id = j.lead_id
+        WHERE j.campaign_id = \(campaignID) AND EXISTS (
+          SELECT 1 FROM \(table) x WHERE \(match) AND (
+            \(inForce("x", at: "j.created_at", removable: removable, expiring: expiring))
+            OR EXISTS (SELECT 1 FROM decisions d WHERE d.lead_id = l.id AND d.job_id = j.id AND \(dispatchDecision)
+                       AND \(inForce("x", at: "d.decided_at", removable: removable, expiring: expiring)))))
+        """
+    }
+
+    /// Every check, in the order `proof.sql` prints them.
+    public static let all: [Check] = [
+        Check(name: "duplicate_idempotency_keys",
+              meaning: "No idempotency key, and no lead and step, has more than one job.") { campaign, _ in
+            """
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY idempotency_key HAVING count(*) > 1))
+                 + (SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY lead_id, step_index HAVING count(*) > 1))
+            """
+        },
+        Check(name: "keys_sent_twice",
+              meaning: "No job was recorded as sent (or proof-sent) by more than one dispatch.") { campaign, _ in
+            """
+            SELECT count(*) FROM (SELECT 1 FROM decisions d WHERE d.campaign_id = \(campaign) AND \(dispatchDecision)
+              AND d.job_status IN ('sent', 'sent_proof') GROUP BY d.job_id HAVING count(*) > 1)
+            """
+        },
+        Check(name: "jobs_for_dnc_leads",
+              meaning: "No job was created or dispatched for a lead after it was marked do-not-contact.") { campaign, _ in
+            """
+            SELECT count(*) FROM jobs j JOIN leads l ON l.id = j.lead_id
+            WHERE j.campaign_id = \(campaign) AND l.dnc = 1 AND (l.dnc_at < j.created_at
+              OR EXISTS (SELECT 1 FROM decisions d WHERE d.lead_id = l.id AND d.job_id = j.id AND \(dispatchDecision)
+                         AND d.decided_at > l.dnc_at))
+            """
+        },
+        Check(name: "jobs_for_unsubscribed",
+              meaning: "No job was created or dispatched for an address unsubscribed (globally or from this campaign) before it.") { campaign, _ in
+            jobsWhileListed(campaignID: campaign, table: "unsubscribes",
+                            match: "x.email = l.email AND (x.campaign_id IS NULL OR x.campaign_id = j.campaign_id)",
+                            removable: false, expiring: false)
+        },
+        Check(name: "jobs_for_suppressed_email",
+              meaning: "No job was created or dispatched while its address was suppressed.") { campaign, _ in
+            jobsWhileListed(campaignID: campaign, table: "suppressions", match: "x.kind = 'email' AND x.value = l.email",
+                            removable: true, expiring: true)
+        },
+        Check(name: "jobs_for_suppressed_domain",
+              meaning: "No job was created or dispatched while its address's domain was suppressed.") { campaign, _ in
+            jobsWhileListed(campaignID: campaign, table: "suppressions", match: "x.kind = 'domain' AND x.value = l.domain",
+                            removable: true, expiring: true)
+        },
+        Check(name: "daily_quota_exceeded",
+              meaning: "No campaign-local day had more dispatches than the daily quota in force.") { campaign, _ in
+            """
+            SELECT count(*) FROM (
+              SELECT r.daily_quota AS quota, row_number() OVER (PARTITION BY d.quota_day ORDER BY d.id) AS n
+              FROM decisions d JOIN runs r ON r.id = d.run_id
+              WHERE d.campaign_id = \(campaign) AND d.quota_day IS NOT NULL)
+            WHERE n > quota
+            """
+        },
+        Check(name: "per_tick_limit_exceeded",
+              meaning: "No run dispatched more than its per-tick limit.") { campaign, _ in
+            """
+            SELECT count(*) FROM runs r WHERE r.campaign_id = \(campaign)
+              AND (SELECT count(*) FROM decisions d WHERE d.run_id = r.id AND d.quota_day IS NOT NULL) > r.per_tick_limit
+            """
+        },
+        Check(name: "overlapping_runs",
+              meaning: "No two runs of the campaign overlapped in time (the lease held).") { campaign, _ in
+            """
+            SELECT count(*) FROM (
+              SELECT started_at, max(ifnull(finished_at, '9999-12-31T23:59:59Z')) OVER (
+                ORDER BY started_at, fencing_token ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
+              FROM runs WHERE campaign_id = \(campaign))
+            WHERE started_at < earlier_end
+            """
+        },
+        Check(name: "leads_advanced_without_job",
+              meaning: "Every step a lead moved past has a sent (or proof-sent) job.") { campaign, _ in
+            """
+            SELECT count(*) FROM leads l WHERE l.campaign_id = \(campaign) AND l.step_index > (
+              SELECT count(*) FROM jobs j WHERE j.lead_id = l.id AND j.step_index < l.step_index AND j.status IN ('sent', 'sent_proof'))
+            """
+        },
+        Check(name: "jobs_without_decision",
+              meaning: "Every job has the decision of the run that created it.") { campaign, _ in
+            """
+            SELECT count(*) FROM jobs j WHERE j.campaign_id = \(campaign) AND NOT EXISTS (
+              SELECT 1 FROM decisions d WHERE d.run_id = j.run_id AND d.lead_id = j.lead_id AND d.job_id = j.id)
+            """
+        },
+        Check(name: "run_counts_match",
+              meaning: "This run's recorded dispatch count equals its dispatch decisions.") { _, run in
+            """
+            SELECT count(*) FROM runs r WHERE r.id = '\(run)' AND r.status != 'running'
+              AND r.dispatched != (SELECT count(*) FROM decisions d WHERE d.run_id = r.id AND d.quota_day IS NOT NULL)
+            """
+        },
+    ]
+
+    /// The text of `proof.sql` for a campaign and run.
+    public static func script(campaignID: Int64, slug: String, runID: String) -> String {
+        precondition(RunID.isWellFormed(runID) && Slug.isValid(slug), "ids are validated before they reach SQL")
+        var lines = [
+            "-- outreach proof checks for campaign \(slug) (id \(campaignID)), run \(runID).",
+            "-- Read-only. Run: sqlite3 outreach.sqlite < proof.sql",
+            "-- Prints one line check_name|violations per check; every count is 0 on an honest database.",
+            "PRAGMA query_only = ON;",
+            ".headers off",
+            ".mode list",
+            ".separator |",
+            "",
+        ]
+        for check in all {
+            lines.append("-- \(check.name): \(check.meaning)")
+            lines.append("SELECT '\(check.name)', (\(check.query(campaignID: campaignID, runID: runID)));")
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Runs every check; returns (name, violations) in order.
+    public static func run(_ db: Database, campaignID: Int64, runID: String) throws -> [(check: Check, violations: Int)] {
+        try all.map { check in
+            (check, try Int.fetchOne(db, sql: "SELECT (\(check.query(campaignID: campaignID, runID: runID)))") ?? 0)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import OutreachCore
+
+/// The message builder: RFC 5322 structure, RFC 2047 headers, no header injection.
+@Suite("Messages")
+struct MessageTests {
+    func message(firstName: String = "Ada", lastName: String? = "Lovelace", subject: String = "Hi {{first_name}}",
+                 body: String = "Hello {{first_name}}") throws -> (OutgoingMessage, String) {
+        let campaign = try CampaignFactory.campaign(CampaignFactory.yaml(steps: """
+            steps:
+              - { id: intro, subject: \(JSONText.quote(subject)), body: \(JSONText.quote(body)) }
+            """))
+        let builder = try MessageBuilder(campaign: campaign, secrets: SecretEnvironment(["OUTREACH_UNSUB_SECRET": "k"]))
+        let row = try #require(try Store.inMemory().writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT 7, 1, 'ada@example.org', ?, ?, 'Acme', NULL, '{}', 'new', NULL, 0, NULL, NULL, 0, NULL, NULL, 0,
+                       '2026-11-23T15:00:00Z', '2026-11-23T15:00:00Z'
+                """, arguments: [firstName, lastName])
+        })
+        let lead = Lead(row: row)
+        let built = try builder.build(lead: lead, stepIndex: 0, idempotencyKey: "1:7:intro:0",
+                                      date: Timestamp.parse("2026-11-23T15:00:00Z")!).get()
+        return (built, RFC5322.render(built))
+    }
+
+    func headers(_ text: String) -> [String] {
+        let head = text.components(separatedBy: "\r\n\r\n")[0]
+        return head.components(separatedBy: "\r\n").filter { !$0.hasPrefix(" ") }.map { String($0.prefix { $0 != ":" }) }
+    }
+
+    @Test("a message has CRLF lines, one Date, From and Message-ID, List-Unsubscribe with a verifiable token, and the footer")
+    func structure() throws {
+        let (built, text) = try message()
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "every line ends with CRLF")
+        let names = headers(text)
+        for name in ["Date", "From", "To", "Subject", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version"] {
+            #expect(names.filter { $0 == name }.count == 1, "one \(name)")
+        }
+        #expect(text.contains("Date: Mon, 23 Nov 2026 15:00:00 +0000\r\n"))
+        #expect(text.contains("Message-ID: <outreach.1.7.intro.0@example.com>\r\n"))
+        #expect(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
+        #expect(text.contains("1 Main St, Springfield"))
+        let url = try #require(built.unsubscribeTargets.first)
+        let token = String(url.dropFirst("https://example.com/u/".count))
+        #expect(UnsubscribeToken.verify(token, secret: "k")?.email == "ada@example.org")
+        #expect(UnsubscribeToken.verify(token, secret: "wrong") == nil)
+        #expect(built.unsubscribeTargets[1] == "mailto:unsubscribe@example.com?subject=unsubscribe")
+    }
+
+    @Test("CR/LF in a lead field never creates a header")
+    func noInjection() throws {
+        let (_, text) = try message(firstName: "Ada\r\nBcc: victim@example.net", lastName: "X\nX-Evil: 1",
+                                    subject: "Hi {{first_name}}")
+        let names = headers(text)
+        #expect(!names.contains("Bcc"))
+        #expect(!names.contains("X-Evil"))
+    }
+
+    @Test("non-ASCII and long subjects are RFC 2047 encoded-words folded under 78 characters")
+    func encodedWords() throws {
+        let long = String(repeating: "Zoë ünïcödé ", count: 25)
+        let (built, text) = try message(firstName: "Zoë", subject: long + "{{first_name}}")
+        let head = text.components(separatedBy: "\r\n\r\n")[0]
+        let lines = head.components(separatedBy: "\r\n")
+        #expect(lines.allSatisfy { $0.utf8.count <= 998 })
+        let subjectLines = lines.drop { !$0.hasPrefix("Subject:") }.prefix { $0.hasPrefix("Subject:") || $0.hasPrefix(" ") }
+        #expect(subjectLines.count > 3)
+        #expect(subjectLines.allSatisfy { $0.utf8.count <= 78 })
+        #expect(head.unicodeScalars.allSatisfy { $0.isASCII }, "headers are pure ASCII")
+        #expect(head.contains("Subject: =?UTF-8?B?"))
+        // Decoding the words gives the subject back.
+        let words = head.components(separatedBy: "\r\n").drop { !$0.hasPrefix("Subject:") }.prefix { $0.hasPrefix("Subject:") || $0.hasPrefix(" =?") }
+        let decoded = words.map { line -> String in
+            let word = line.replacingOccurrences(of: "Subject: ", with: "").trimmingCharacters(in: .whitespaces)
+            let base64 = word.dropFirst("=?UTF-8?B?".count).dropLast(2)
+            return String(decoding: Data(base64Encoded: String(base64))!, as: UTF8.self)
+        }.joined()
+        #expect(decoded == built.subject)
+        #expect(text.contains("Content-Transfer-Encoding: quoted-printable"))
+    }
+}
+
+import GRDB
