@@ -44,7 +44,9 @@ let package = Package(
         ),
         .testTarget(
             name: "outreachTests",
-            dependencies: ["outreach", "OutreachCore"]
+            dependencies: ["outreach", "OutreachCore"],
+            // Scripts the tests run as real peers (a sendmail stand-in, an HTTP API).
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -46,6 +46,7 @@ extension TickRun {
                            reason: "step \(step.id) needs {{\(missing.name)}}, which this lead does not have",
                            statusAfter: lead.status, nextActionAt: lead.nextActionAt)
             case .success(let message):
+                if let stop = try breakerStop(db, lead, stepIndex: stepIndex) { return stop }
                 var pending = PendingDispatch(lead: lead, stepIndex: stepIndex, message: message, jobID: nil, attempt: 1,
                                               kind: .dispatched)
                 let initialStatus: JobStatus = request.mode == .proof ? .sentProof : .dispatching
@@ -118,6 +119,10 @@ extension TickRun {
             try decide(db, lead, stepIndex: job.stepIndex, .completed, reason: "no step \(job.stepIndex + 1) in the campaign",
                        statusAfter: .completed, nextActionAt: nil, job: (job.id, .cancelled, job.attempt, nil, nil))
         case .dispatch:
+            if let stop = try breakerStop(db, lead, stepIndex: job.stepIndex,
+                                          job: (job.id, job.status, job.attempt, job.nextAttemptAt, job.lastError)) {
+                return stop
+            }
             guard let message = try TickQueries.message(db, jobID: job.id) else {
                 throw OutreachError.unexpected("Job \(job.id) has no stored message; it cannot be retried.")
             }
@@ -127,6 +132,47 @@ extension TickRun {
             return .claimed(pending)
         }
         return .proceed
+    }
+
+    // MARK: - Circuit breaker
+
+    /// In live mode, asks the transport's breaker; when it is open the lead is left untouched
+    /// with `skipped_circuit_open` and the run stops. A trial after the cool-down is marked
+    /// `half_open` in this transaction, before the send.
+    private func breakerStop(_ db: Database, _ lead: Lead, stepIndex: Int,
+                             job: (id: Int64, status: JobStatus, attempt: Int, nextAttemptAt: Date?, error: String?)? = nil)
+        throws -> GroupResult?
+    {
+        guard request.mode == .live, let key = transport?.breakerKey else { return nil }
+        let instant = now
+        switch breaker.permission(try BreakerQueries.state(db, key: key), key: key, now: instant) {
+        case .allowed:
+            return nil
+        case .trial(let state):
+            try BreakerQueries.save(db, state, now: instant)
+            logger.info("circuit breaker half-open: one trial dispatch", metadata: ["transport": .string(key)])
+            return nil
+        case .blocked(let until):
+            try decide(db, lead, stepIndex: stepIndex, .skippedCircuitOpen,
+                       reason: "the \(key) transport failed repeatedly; its circuit breaker is open until \(Timestamp.format(until))",
+                       statusAfter: lead.status, nextActionAt: lead.nextActionAt, job: job)
+            return .stop(.circuitOpen)
+        }
+    }
+
+    /// Feeds a send's outcome to the transport's breaker.
+    private func recordBreaker(_ db: Database, _ outcome: SendOutcome) throws {
+        guard request.mode == .live, let key = transport?.breakerKey else { return }
+        let instant = now
+        let before = try BreakerQueries.state(db, key: key)
+        let after = breaker.record(outcome, on: before, key: key, now: instant)
+        guard after != before else { return }
+        try BreakerQueries.save(db, after, now: instant)
+        if after.state == .open, before?.state != .open {
+            logger.warning("circuit breaker opened after \(after.consecutiveFailures) consecutive transient failures", metadata: [
+                "transport": .string(key), "open_until": .string(Timestamp.format(after.openUntil) ?? ""),
+            ])
+        }
     }
 
     // MARK: - Recording
@@ -176,6 +222,7 @@ extension TickRun {
     func settle(_ db: Database, _ pending: PendingDispatch, outcome: SendOutcome) throws {
         let instant = now
         let jobID = pending.jobID!
+        try recordBreaker(db, outcome)
         switch outcome {
         case .sent:
             try recordSent(db, pending, jobStatus: .sent)

@@ -36,6 +36,7 @@ final class TickRun {
     var decisionCounts: [DecisionKind: Int] = [:]
     let windows: WindowStateCache
     let backoff: BackoffPolicy
+    let breaker: CircuitBreaker
     var logger: Logger
     private(set) var builder: MessageBuilder?
     private(set) var transport: (any Transport)?
@@ -50,6 +51,7 @@ final class TickRun {
         campaignID = state.stored.id
         windows = WindowStateCache(window: SendingWindow(campaign.window))
         backoff = BackoffPolicy(campaign.retry)
+        breaker = CircuitBreaker(campaign.circuitBreaker)
         logger = dependencies.logger
         logger[metadataKey: "campaign"] = .string(campaign.slug)
         logger[metadataKey: "run_id"] = .string(state.grant.runID)
