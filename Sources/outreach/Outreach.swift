@@ -9,7 +9,7 @@ struct Outreach: ParsableCommand {
         abstract: "Run campaign outreach safely from cron: leases, compliance lists, quotas, idempotent jobs, proof artifacts.",
         version: OutreachVersion.current,
         subcommands: [
-            MigrateCommand.self, CampaignCommand.self, LeadsCommand.self, UnsubscribeCommand.self, SuppressCommand.self,
-            TickCommand.self, ExportCommand.self, StatusCommand.self, DemoCommand.self, KillSwitchCommand.self, JobsCommand.self, RunsCommand.self,
+            MigrateCommand.self, CampaignCommand.self, LeadsCommand.self, UnsubscribeCommand.self, SuppressCommand.self, EventsCommand.self,
+            TickCommand.self, RunCommand.self, ExportCommand.self, StatusCommand.self, DemoCommand.self, KillSwitchCommand.self, JobsCommand.self, RunsCommand.self,
         ])
 }

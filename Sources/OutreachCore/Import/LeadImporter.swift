@@ -43,61 +43,49 @@ public struct LeadImporter {
     public func run(slug: String, path: String, options: Options = .init()) throws -> Report {
         var reader = try CSVReader(path: path)
         let file = (path as NSString).lastPathComponent
-        let rejects = try options.rejectsPath.map { try RejectsFile(path: $0) }
-        defer { rejects?.discard() }
+        let problems = try ImportProblems(file: file, rejectsPath: options.rejectsPath)
         var report = Report()
-        report.dryRun = options.dryRun
         let work: (Database) throws -> Void = { db in
             let campaign = try CampaignQueries.require(db, slug: slug)
-            report = try self.importRows(db, campaignID: campaign.id, reader: &reader, file: file, rejects: rejects)
+            report = try self.importRows(db, campaignID: campaign.id, reader: &reader, file: file, problems: problems)
             report.dryRun = options.dryRun
         }
-        if options.dryRun {
-            try store.withRollback("checking \(file)") { transactions in try transactions.write("checking \(file)", work) }
-        } else {
-            try store.write("importing \(file)", work)
+        do {
+            try store.withTransactions(rollback: options.dryRun, "importing \(file)") { scope in
+                try scope.write("importing \(file)", work)
+            }
+        } catch {
+            problems.discard()
+            throw error
         }
-        if !options.dryRun { try rejects?.commit() }
+        if options.dryRun { problems.discard() } else { try problems.commit() }
         return report
     }
 
     private func importRows(_ db: Database, campaignID: Int64, reader: inout CSVReader, file: String,
-                            rejects: RejectsFile?) throws -> Report {
+                            problems: ImportProblems) throws -> Report {
         guard let headerRecord = try readRecord(&reader, file: file) else {
             throw OutreachError.badInput("\(file) is empty; it needs a header line with at least an email column.")
         }
         let header = try LeadCSVHeader(headerRecord.fields, file: file)
-        try rejects?.writeHeader(header.names)
-        let now = clock.now()
-        let writer = LeadUpsert(db: db, campaignID: campaignID, now: now)
+        try problems.begin(columns: header.names)
+        let writer = LeadUpsert(db: db, campaignID: campaignID, now: clock.now())
         var report = Report()
         var seen: [String: (line: Int, fingerprint: Int)] = [:]
-        var problems: [String] = []
-        while true {
-            let record: CSVRecord
-            do {
-                guard let next = try reader.next() else { break }
-                record = next
-            } catch let error as CSVSyntaxError {
-                // A broken quote makes the rest of the file unreadable: no way to resynchronise.
-                throw OutreachError.badInput("\(file) line \(error.line): \(error.problem); nothing was imported.")
-            }
+        while let record = try readRecord(&reader, file: file) {
             report.rows += 1
-            let parsed = header.parse(record)
-            switch parsed {
+            switch header.parse(record) {
             case .failure(let problem):
                 report.rejected += 1
-                problems.append("line \(record.line): \(problem.message)")
-                try rejects?.write(line: record.line, reason: problem.message, fields: record.fields)
+                try problems.add(line: record.line, problem.message, fields: record.fields)
             case .success(let row):
                 if let earlier = seen[row.email] {
                     if earlier.fingerprint == row.fingerprint {
                         report.repeated += 1
                     } else {
-                        let message = "\(row.email) is also on line \(earlier.line) with different values"
                         report.rejected += 1
-                        problems.append("line \(record.line): \(message)")
-                        try rejects?.write(line: record.line, reason: message, fields: record.fields)
+                        try problems.add(line: record.line, "\(row.email) is also on line \(earlier.line) with different values",
+                                         fields: record.fields)
                     }
                     continue
                 }
@@ -109,12 +97,7 @@ public struct LeadImporter {
                 }
             }
         }
-        if !problems.isEmpty, rejects == nil {
-            let shown = problems.prefix(10).joined(separator: "; ")
-            let more = problems.count > 10 ? "; and \(problems.count - 10) more" : ""
-            throw OutreachError.badInput(
-                "\(file) has \(problems.count) invalid row\(problems.count == 1 ? "" : "s") and nothing was imported: \(shown)\(more). Fix them, or pass --rejects FILE to import the valid rows.")
-        }
+        try problems.enforce(what: "row")
         return report
     }
 
@@ -122,6 +105,7 @@ public struct LeadImporter {
         do {
             return try reader.next()
         } catch let error as CSVSyntaxError {
+            // A broken quote makes the rest of the file unreadable: there is no way to resynchronise.
             throw OutreachError.badInput("\(file) line \(error.line): \(error.problem); nothing was imported.")
         }
     }

@@ -1,6 +1,6 @@
-/// The `--rejects` CSV of an import: every refused row with its line number and reason,
-/// followed by the row's own cells, so it can be fixed and imported again.
-/// It appears only when the import commits.
+/// The `--rejects` CSV of an import: every refused record with its line number and reason,
+/// followed by the record's own cells, so it can be fixed and imported again. It appears
+/// only when the import commits.
 final class RejectsFile {
     private let file: AtomicFile
 

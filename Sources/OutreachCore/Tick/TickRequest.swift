@@ -66,23 +66,34 @@ public enum OutreachVersion {
     public static let current = "0.1.0"
 }
 
-/// A flag a signal handler sets and the tick reads before every lead.
+/// A flag a signal handler sets and the tick reads before every lead; `run` also sleeps on it
+/// between ticks, so a signal ends the wait at once.
 public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var value = false
 
     public init() {}
 
     /// Asks running ticks to stop after the current lead.
     public func set() {
-        lock.lock()
+        condition.lock()
         value = true
-        lock.unlock()
+        condition.broadcast()
+        condition.unlock()
     }
 
     public var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
+        return value
+    }
+
+    /// Waits up to `seconds`; returns true when the flag was set meanwhile.
+    public func wait(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !value, condition.wait(until: deadline) {}
         return value
     }
 }

@@ -7,7 +7,7 @@ struct UnsubscribeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unsubscribe",
         abstract: "Record and list unsubscribes (global, or for one campaign).",
-        subcommands: [Add.self, List.self])
+        subcommands: [Add.self, List.self, UnsubscribeImport.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Unsubscribe an address from every campaign, or from one.")
@@ -56,7 +56,7 @@ struct SuppressCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suppress",
         abstract: "Suppress addresses or whole domains (exact domain match; sub-domains are not covered).",
-        subcommands: [Add.self, Remove.self, List.self])
+        subcommands: [Add.self, Remove.self, List.self, SuppressImport.self])
 
     /// `--email E | --domain D`, validated and normalized.
     struct Target: ParsableArguments {

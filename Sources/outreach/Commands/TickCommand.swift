@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import OutreachCore
 
 /// `outreach tick (SLUG... | --all)`: the job cron runs every five minutes.
@@ -9,79 +10,168 @@ struct TickCommand: ParsableCommand {
         abstract: "Run one tick: lease, gates, compliance, quotas, idempotent jobs, dispatch (proof by default).",
         discussion: """
             Exit 0 also when nothing was due, the campaign is paused, the kill switch is on or the window is closed. \
-            Exit 75 when the campaign's lease is held by another process (with --all: when every campaign was busy).
+            Exit 75 when the campaign's lease is held by another process (with several campaigns: when every one was busy).
             """)
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Campaign slugs.") var slugs: [String] = []
-    @Flag(help: "Tick every active campaign.") var all = false
-    @Option(help: "proof (record only) or live (send).") var mode: DispatchMode = .proof
-    @Flag(help: "Compute and report everything, then roll every database change back.") var dryRun = false
-    @Option(help: "Dispatch at most N in this tick (never more than the campaign's per_tick).") var limit: Int?
-    @Option(help: "Lease length in seconds; renewed before half of it passes.") var leaseSeconds: Int = 300
-    @Option(help: "Export this run's proof artifacts to DIR/<slug>/<run-id>/.") var artifacts: String?
+    @Flag(help: "Tick every active campaign, each with its own lease.") var all = false
+    @OptionGroup var options: TickOptions
 
     func validate() throws {
         if all == !slugs.isEmpty { throw ValidationError("Name campaigns, or pass --all, but not both.") }
-        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more.") }
-        if leaseSeconds < 1 { throw ValidationError("--lease-seconds must be at least 1.") }
     }
 
     func run() throws {
         try ExitStatus.guarding {
-            let store = try global.openStore(durability: mode == .live ? .full : .normal)
-            let clock = try global.clock()
-            let logger = try global.logger()
+            let session = try TickSession(global: global, options: options, stopFlag: SignalTrap.install())
+            try session.tick(slugs: all ? nil : slugs).throwIfFailed()
+        }
+    }
+}
+
+/// `outreach run SLUG... [--interval-seconds S] [--ticks N]`: repeated ticks without cron.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Tick repeatedly, for manual runs without cron.",
+        discussion: "SIGINT or SIGTERM finishes the current lead, records the run as stopped, releases the lease and exits 0.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Campaign slugs.") var slugs: [String]
+    @OptionGroup var options: TickOptions
+    @Option(help: "Seconds between the start of one round of ticks and the next.") var intervalSeconds: Double = 300
+    @Option(help: "Stop after N rounds (default: until a signal).") var ticks: Int?
+
+    func validate() throws {
+        if slugs.isEmpty { throw ValidationError("Name at least one campaign.") }
+        if intervalSeconds < 0 { throw ValidationError("--interval-seconds must be 0 or more.") }
+        if let ticks, ticks < 1 { throw ValidationError("--ticks must be at least 1.") }
+    }
+
+    func run() throws {
+        try ExitStatus.guarding {
             let stopFlag = SignalTrap.install()
-            let targets = try all
-                ? store.read("listing campaigns") { db in try CampaignQueries.all(db).filter { $0.status == .active }.map(\.slug) }
-                : slugs
-            let dependencies = TickDependencies(
-                clock: clock, secrets: global.secrets, owner: LeaseOwner.make(),
-                makeTransport: { campaign in
-                    try TransportFactory.make(campaign.transport, secrets: global.secrets,
-                                              hiddenVariables: TransportFactory.secretVariables(of: campaign))
-                },
-                logger: logger, stopFlag: stopFlag)
-            var busy = 0
-            var firstFailure: OutreachError?
-            for slug in targets {
-                let request = TickRequest(slug: slug, mode: mode, dryRun: dryRun, limit: limit, leaseSeconds: leaseSeconds)
-                do {
-                    let tick = Tick(request: request, dependencies: dependencies)
-                    var exported: ProofArtifacts.Written?
-                    let report = try store.withTransactions(rollback: dryRun, "ticking \(slug)") { scope in
-                        let report = try tick.run(in: scope)
-                        if let artifacts, report.status != .leaseLost {
-                            exported = try scope.read("exporting the artifacts of \(slug)") { db in
-                                try ProofArtifacts.export(db, campaign: try CampaignQueries.require(db, slug: slug),
-                                                          runID: report.runID, root: artifacts)
-                            }
-                        }
-                        return report
-                    }
-                    output(report.summaryLine + "\n")
-                    if let exported {
-                        output("  artifacts: \(exported.directory)/" + (exported.checksPassed ? "" : " (SOME PROOF CHECKS FAIL)") + "\n")
-                    }
-                    if let failure = report.failure { throw failure }
-                } catch let error as OutreachError where targets.count > 1 {
-                    // One campaign's trouble does not stop the others; the exit code reports it.
-                    if error.category == .temporary {
-                        busy += 1
-                        logger.warning("\(error.message)", metadata: ["campaign": .string(slug)])
-                    } else {
-                        logger.error("\(error.message)", metadata: ["campaign": .string(slug)])
-                        firstFailure = firstFailure ?? error
-                    }
-                }
-                if stopFlag.isSet { break }
+            let session = try TickSession(global: global, options: options, stopFlag: stopFlag)
+            var round = 0
+            var last = TickSession.Outcome()
+            while !stopFlag.isSet {
+                let started = Date()
+                last = try session.tick(slugs: slugs)
+                if let failure = last.failure, failure.category == .configuration || failure.category == .badInput { throw failure }
+                round += 1
+                if let ticks, round >= ticks { break }
+                let rest = intervalSeconds - Date().timeIntervalSince(started)
+                if rest > 0, stopFlag.wait(seconds: rest) { break }
             }
-            if let firstFailure { throw firstFailure }
-            if !targets.isEmpty, busy == targets.count {
-                throw OutreachError.temporary("Every campaign was being ticked by another process; nothing was done.")
+            if stopFlag.isSet { session.logger.info("stopped by a signal; leases released") }
+        }
+    }
+}
+
+/// The options `tick` and `run` share.
+struct TickOptions: ParsableArguments {
+    @Option(help: "proof (record only) or live (send).") var mode: DispatchMode = .proof
+    @Flag(help: "Compute and report everything, then roll every database change back.") var dryRun = false
+    @Option(help: "Dispatch at most N per tick (never more than the campaign's per_tick).") var limit: Int?
+    @Option(help: "Lease length in seconds; renewed before half of it passes.") var leaseSeconds: Int = 300
+    @Option(help: "Export each run's proof artifacts to DIR/<slug>/<run-id>/.") var artifacts: String?
+    @Option(help: "Write Prometheus metrics for every campaign to FILE (atomically) after ticking.") var metricsFile: String?
+
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more.") }
+        if leaseSeconds < 1 { throw ValidationError("--lease-seconds must be at least 1.") }
+    }
+}
+
+/// Ticks campaigns one after the other, each with its own lease, then writes the metrics.
+struct TickSession {
+    /// How a round of ticks went.
+    struct Outcome {
+        var ticked = 0
+        var busy: [OutreachError] = []
+        var failure: OutreachError?
+
+        /// Exit 75 only when every campaign was busy; otherwise the first failure's code.
+        func throwIfFailed() throws {
+            if let failure { throw failure }
+            if ticked == 0, let first = busy.first {
+                throw busy.count == 1 ? first : OutreachError.temporary("Every campaign was being ticked by another process; nothing was done.")
             }
         }
+    }
+
+    let global: GlobalOptions
+    let options: TickOptions
+    let store: Store
+    let clock: any WallClock
+    let logger: Logger
+    let dependencies: TickDependencies
+
+    init(global: GlobalOptions, options: TickOptions, stopFlag: StopFlag) throws {
+        self.global = global
+        self.options = options
+        store = try global.openStore(durability: options.mode == .live ? .full : .normal)
+        clock = try global.clock()
+        logger = try global.logger()
+        let secrets = global.secrets
+        dependencies = TickDependencies(
+            clock: clock, secrets: secrets, owner: LeaseOwner.make(),
+            makeTransport: { campaign in
+                try TransportFactory.make(campaign.transport, secrets: secrets, hiddenVariables: TransportFactory.secretVariables(of: campaign))
+            },
+            logger: logger, stopFlag: stopFlag)
+    }
+
+    /// Ticks the named campaigns, or every active one when `slugs` is nil.
+    func tick(slugs: [String]?) throws -> Outcome {
+        let targets = try slugs ?? store.read("listing campaigns") { db in
+            try CampaignQueries.all(db).filter { $0.status == .active }.map(\.slug)
+        }
+        var outcome = Outcome()
+        for slug in targets {
+            do {
+                try tickOne(slug)
+                outcome.ticked += 1
+            } catch let error as OutreachError where targets.count > 1 {
+                // One campaign's trouble does not stop the others; the exit code reports it.
+                if error.category == .temporary {
+                    outcome.busy.append(error)
+                    logger.warning("\(error.message)", metadata: ["campaign": .string(slug)])
+                } else {
+                    logger.error("\(error.message)", metadata: ["campaign": .string(slug)])
+                    outcome.failure = outcome.failure ?? error
+                }
+            } catch let error as OutreachError where error.category == .temporary {
+                outcome.busy.append(error)
+            }
+            if dependencies.stopFlag?.isSet == true { break }
+        }
+        if let path = options.metricsFile {
+            try store.read("writing the metrics file") { db in try PrometheusMetrics.write(db, now: clock.now(), to: path) }
+        }
+        return outcome
+    }
+
+    private func tickOne(_ slug: String) throws {
+        let request = TickRequest(slug: slug, mode: options.mode, dryRun: options.dryRun, limit: options.limit,
+                                  leaseSeconds: options.leaseSeconds)
+        let tick = Tick(request: request, dependencies: dependencies)
+        var exported: ProofArtifacts.Written?
+        let report = try store.withTransactions(rollback: options.dryRun, "ticking \(slug)") { scope in
+            let report = try tick.run(in: scope)
+            if let root = options.artifacts, report.status != .leaseLost {
+                exported = try scope.read("exporting the artifacts of \(slug)") { db in
+                    try ProofArtifacts.export(db, campaign: try CampaignQueries.require(db, slug: slug), runID: report.runID, root: root)
+                }
+            }
+            return report
+        }
+        output(report.summaryLine + "\n")
+        if let exported {
+            output("  artifacts: \(exported.directory)/" + (exported.checksPassed ? "" : " (SOME PROOF CHECKS FAIL)") + "\n")
+        }
+        if let failure = report.failure { throw failure }
     }
 }
 
@@ -99,6 +189,7 @@ enum SignalTrap {
             source.resume()
             sources.append(source)
         }
+        signal(SIGPIPE, SIG_IGN)
         return flag
     }
 }

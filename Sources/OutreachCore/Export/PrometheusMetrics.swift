@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+
+/// The metrics file of `tick --metrics-file` in the Prometheus text format, for the
+/// node_exporter textfile collector: every campaign's last run, jobs, leads, quota, due
+/// leads, breaker and last success, all in one file (written atomically by the caller).
+/// Every figure comes from the database, so any tick writes a complete file.
+public enum PrometheusMetrics {
+    private struct Family {
+        let name: String
+        let help: String
+        var samples: [(labels: [(String, String)], value: Double)] = []
+    }
+
+    /// The metrics text for every campaign that is not archived.
+    public static func text(_ db: Database, now: Date) throws -> String {
+        var families: [String: Family] = [:]
+        var order: [String] = []
+        func add(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
+            if families[name] == nil {
+                families[name] = Family(name: name, help: help)
+                order.append(name)
+            }
+            families[name]!.samples.append((labels, value))
+        }
+        add("outreach_kill_switch", "1 when the global kill switch stops all dispatch.", [],
+            try ListQueries.killSwitch(db).enabled ? 1 : 0)
+        for stored in try CampaignQueries.all(db) where stored.status != .archived {
+            let campaign = [("campaign", stored.slug)]
+            let status = try CampaignStatus.read(db, campaign: stored, now: now)
+            add("outreach_campaign_paused", "1 when the campaign is paused.", campaign, stored.status == .paused ? 1 : 0)
+            if let run = status.lastRun {
+                add("outreach_last_run_duration_seconds", "How long the campaign's last run took.", campaign,
+                    Double(run.durationMs ?? 0) / 1000)
+                add("outreach_last_run_timestamp_seconds", "When the campaign's last run started.", campaign,
+                    run.startedAt.timeIntervalSince1970)
+                let counts = try ArtifactQueries.decisionCounts(db, runID: run.id)
+                for kind in DecisionKind.allCases {
+                    add("outreach_last_run_decisions", "Decisions of the campaign's last run, by kind.",
+                        campaign + [("decision", kind.rawValue)], Double(counts[kind.rawValue] ?? 0))
+                }
+            }
+            if let success = try lastSuccess(db, campaignID: stored.id) {
+                add("outreach_last_success_timestamp_seconds", "When a run of the campaign last finished without error.",
+                    campaign, success.timeIntervalSince1970)
+            }
+            for (jobStatus, count) in status.jobsByStatus {
+                add("outreach_jobs", "Jobs of the campaign, by status.", campaign + [("status", jobStatus.rawValue)], Double(count))
+            }
+            for (leadStatus, count) in status.leadsByStatus {
+                add("outreach_leads", "Leads of the campaign, by status.", campaign + [("status", leadStatus.rawValue)], Double(count))
+            }
+            add("outreach_quota_used", "Dispatches counted against today's daily quota (campaign time zone).", campaign,
+                Double(status.quotaUsedToday))
+            add("outreach_quota_remaining", "Dispatches left in today's daily quota (campaign time zone).", campaign,
+                Double(status.quotaRemainingToday))
+            add("outreach_due_leads", "Leads due now.", campaign, Double(status.dueNow))
+            add("outreach_breaker_open", "1 when the campaign's transport circuit breaker is open or half-open.",
+                campaign + [("transport", stored.campaign.transport.kind)],
+                status.breaker.map { $0.state == .closed ? 0 : 1 } ?? 0)
+        }
+        var text = ""
+        for name in order {
+            let family = families[name]!
+            text += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) gauge\n"
+            for sample in family.samples {
+                let labels = sample.labels.isEmpty ? "" : "{" + sample.labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
+                text += "\(family.name)\(labels) \(format(sample.value))\n"
+            }
+        }
+        return text
+    }
+
+    /// Writes the metrics to `path` atomically (temporary file, then rename).
+    public static func write(_ db: Database, now: Date, to path: String) throws {
+        try AtomicFile.write(try text(db, now: now), to: path)
+    }
+
+    private static func lastSuccess(_ db: Database, campaignID: Int64) throws -> Date? {
+        try String.fetchOne(db, sql: """
+            SELECT max(finished_at) FROM runs WHERE campaign_id = ? AND dry_run = 0
+              AND (status = 'completed' OR (status = 'stopped' AND ifnull(stop_reason, '') NOT IN ('unapproved', 'error')))
+            """, arguments: [campaignID]).flatMap(Timestamp.parse)
+    }
+
+    private static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}

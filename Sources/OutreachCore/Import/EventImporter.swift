@@ -1,0 +1,246 @@
+import Foundation
+import GRDB
+
+/// Imports delivery feedback from `.jsonl` or `.csv` (SPEC §3 `events import`).
+///
+/// Each event is keyed by its id, so importing a file again changes nothing. The effects:
+/// a reply stops the lead (`replied`); an auto-reply pushes the next step back by the
+/// campaign's `events.auto_reply_delay` (default 3 days); a hard bounce suppresses the
+/// address and marks its leads `bounced`; a soft bounce is counted and the third in a row
+/// counts as hard; a complaint unsubscribes everywhere and suppresses; an unsubscribe is
+/// recorded (for one campaign when the event names it). List entries carry the import time,
+/// the moment outreach learned of them, and the event id in their source or reason.
+/// Events for addresses no campaign has are counted, not errors.
+public struct EventImporter {
+    /// What an import did.
+    public struct Report: Sendable, Equatable {
+        public var events = 0
+        public var imported = 0
+        public var alreadyImported = 0
+        public var unknownAddresses = 0
+        public var rejected = 0
+        public var replied = 0
+        public var held = 0
+        public var bounced = 0
+        public var softBounces = 0
+        public var unsubscribed = 0
+        public var suppressed = 0
+    }
+
+    /// Soft bounces in a row that count as a hard bounce.
+    public static let softBounceLimit = 3
+
+    let store: Store
+    let clock: any WallClock
+
+    public init(store: Store, clock: any WallClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Imports the events of `path` (its extension picks the format).
+    public func run(path: String, rejectsPath: String? = nil) throws -> Report {
+        let file = (path as NSString).lastPathComponent
+        let format = (path as NSString).pathExtension.lowercased()
+        guard format == "jsonl" || format == "csv" else {
+            throw OutreachError.usage("\(file): events come as .jsonl (one JSON object per line) or .csv; rename the file to say which.")
+        }
+        var source = try EventSource(path: path, file: file, jsonLines: format == "jsonl")
+        let problems = try ImportProblems(file: file, rejectsPath: rejectsPath)
+        try problems.begin(columns: source.columns)
+        var report = Report()
+        do {
+            try store.write("importing \(file)") { db in
+                let now = clock.now()
+                var campaigns: [String: StoredCampaign?] = [:]
+                while let (line, parsed, fields) = try source.next() {
+                    report.events += 1
+                    switch parsed {
+                    case .failure(let problem):
+                        report.rejected += 1
+                        try problems.add(line: line, problem.message, fields: fields)
+                    case .success(let event):
+                        var campaign: StoredCampaign?
+                        if let slug = event.campaignSlug {
+                            if campaigns[slug] == nil { campaigns[slug] = try CampaignQueries.find(db, slug: slug) }
+                            guard let found = campaigns[slug]! else {
+                                report.rejected += 1
+                                try problems.add(line: line, "there is no campaign '\(EmailAddress.printable(slug))'", fields: fields)
+                                continue
+                            }
+                            campaign = found
+                        }
+                        try apply(db, event, campaign: campaign, now: now, report: &report)
+                    }
+                }
+                try problems.enforce(what: "event")
+            }
+        } catch {
+            problems.discard()
+            throw error
+        }
+        try problems.commit()
+        return report
+    }
+
+    private func apply(_ db: Database, _ event: FeedbackEvent, campaign: StoredCampaign?, now: Date, report: inout Report) throws {
+        guard try FeedbackQueries.record(db, event, campaignID: campaign?.id, now: now) else {
+            report.alreadyImported += 1
+            return
+        }
+        report.imported += 1
+        let leads = try FeedbackQueries.leads(db, email: event.email, campaignID: campaign?.id)
+        if leads.isEmpty { report.unknownAddresses += 1 }
+        try FeedbackQueries.setMatched(db, eventID: event.id, count: leads.count)
+        let tag = "event \(event.id) at \(Timestamp.format(event.at))"
+        switch event.kind {
+        case .reply:
+            for lead in leads {
+                try FeedbackQueries.resetSoftBounces(db, leadID: lead.id)
+                if lead.status == .new || lead.status == .active {
+                    try FeedbackQueries.stop(db, leadID: lead.id, status: .replied, reason: "replied (\(tag))", now: now)
+                    report.replied += 1
+                }
+            }
+        case .autoReply:
+            for lead in leads {
+                try FeedbackQueries.resetSoftBounces(db, leadID: lead.id)
+                let delay = try autoReplyDelay(db, campaignID: lead.campaignID)
+                if try FeedbackQueries.hold(db, leadID: lead.id, until: event.at.addingTimeInterval(Double(delay)), now: now) {
+                    report.held += 1
+                }
+            }
+        case .bounce where event.bounce == .soft:
+            var hard = false
+            for lead in leads {
+                report.softBounces += 1
+                if try FeedbackQueries.countSoftBounce(db, leadID: lead.id) >= Self.softBounceLimit { hard = true }
+            }
+            if hard { try hardBounce(db, event, leads: leads, reason: "\(Self.softBounceLimit) soft bounces in a row, the last \(tag)", now: now, report: &report) }
+        case .bounce:
+            try hardBounce(db, event, leads: leads, reason: "hard bounce (\(tag))", now: now, report: &report)
+        case .complaint:
+            if try ListQueries.addUnsubscribe(db, email: event.email, campaignID: nil, source: "complaint (\(tag))", now: now) {
+                report.unsubscribed += 1
+            }
+            if try ListQueries.addSuppression(db, kind: .email, value: event.email, reason: "complaint (\(tag))", until: nil, now: now) != .unchanged {
+                report.suppressed += 1
+            }
+        case .unsubscribe:
+            if try ListQueries.addUnsubscribe(db, email: event.email, campaignID: campaign?.id, source: "unsubscribe (\(tag))", now: now) {
+                report.unsubscribed += 1
+            }
+        }
+    }
+
+    private func hardBounce(_ db: Database, _ event: FeedbackEvent, leads: [Lead], reason: String, now: Date, report: inout Report) throws {
+        if try ListQueries.activeSuppression(db, kind: .email, value: event.email) == nil {
+            _ = try ListQueries.addSuppression(db, kind: .email, value: event.email, reason: reason, until: nil, now: now)
+            report.suppressed += 1
+        }
+        for lead in leads where lead.status == .new || lead.status == .active {
+            try FeedbackQueries.stop(db, leadID: lead.id, status: .bounced, reason: reason, now: now)
+            report.bounced += 1
+        }
+    }
+
+    private func autoReplyDelay(_ db: Database, campaignID: Int64) throws -> Int {
+        try CampaignQueries.find(db, id: campaignID)?.campaign.events.autoReplyDelaySeconds ?? CampaignFile.Defaults.autoReplyDelaySeconds
+    }
+}
+
+/// Events from a `.jsonl` or `.csv` file, each with its line number.
+private struct EventSource {
+    static let columns = ["id", "type", "email", "campaign", "at", "bounce", "bounce_type", "kind"]
+    private var csv: KeyedCSV?
+    private var lines: LineReader?
+    let columns: [String]
+
+    init(path: String, file: String, jsonLines: Bool) throws {
+        if jsonLines {
+            lines = try LineReader(path: path)
+            columns = ["json"]
+        } else {
+            let keyed = try KeyedCSV(path: path, file: file, required: ["id", "type", "email", "at"], allowed: Self.columns,
+                                     ignoringOthers: true)
+            csv = keyed
+            columns = keyed.header
+        }
+    }
+
+    mutating func next() throws -> (line: Int, event: Result<FeedbackEvent, RowProblem>, fields: [String])? {
+        if csv != nil {
+            guard let (line, values, fields) = try csv!.next() else { return nil }
+            return (line, try values.flatMap(FeedbackEvent.parse), fields)
+        }
+        while let (line, text) = try lines!.next() {
+            if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+                return (line, .failure(RowProblem(message: "not a JSON object")), [text])
+            }
+            var values: [String: String] = [:]
+            for (key, value) in object {
+                switch value {
+                case let string as String: values[key.lowercased()] = string
+                case is NSNull: continue
+                default: values[key.lowercased()] = "\(value)"
+                }
+            }
+            return (line, FeedbackEvent.parse(values), [text])
+        }
+        return nil
+    }
+}
+
+/// Reads a UTF-8 text file line by line (LF or CRLF), with line numbers.
+struct LineReader {
+    private var reader: CSVLineSplitter
+
+    init(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path), let handle = FileHandle(forReadingAtPath: path) else {
+            throw OutreachError.inputMissing("The file \(path) does not exist or cannot be read; check the path.")
+        }
+        reader = CSVLineSplitter(handle: handle)
+    }
+
+    mutating func next() throws -> (Int, String)? { try reader.next() }
+}
+
+/// Splits a file into lines in 64 KiB chunks.
+struct CSVLineSplitter {
+    let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var atEnd = false
+    private var line = 0
+
+    init(handle: FileHandle) {
+        self.handle = handle
+    }
+
+    mutating func next() throws -> (Int, String)? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                var bytes = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                if bytes.last == 0x0D { bytes.removeLast() }
+                line += 1
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    throw OutreachError.badInput("line \(line) is not valid UTF-8 text; nothing was imported.")
+                }
+                return (line, text)
+            }
+            if atEnd {
+                guard !buffer.isEmpty else { return nil }
+                line += 1
+                let bytes = buffer
+                buffer = []
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    throw OutreachError.badInput("line \(line) is not valid UTF-8 text; nothing was imported.")
+                }
+                return (line, text)
+            }
+            let data = handle.readData(ofLength: 1 << 16)
+            if data.isEmpty { atEnd = true } else { buffer.append(contentsOf: data) }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import OutreachCore
+
+/// `outreach events import FILE`
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Import delivery feedback: replies, auto-replies, bounces, complaints, unsubscribes.",
+        subcommands: [Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import events from .jsonl or .csv (id, type, email, campaign, at, bounce); re-importing an id changes nothing.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The events file (.jsonl or .csv).") var file: String
+        @Option(help: "Import the valid events and write each invalid one, with line and reason, to this CSV.") var rejects: String?
+
+        func run() throws {
+            try ExitStatus.guarding {
+                let store = try global.openStore()
+                let report = try EventImporter(store: store, clock: try global.clock()).run(path: file, rejectsPath: rejects)
+                var parts = ["\(report.events) events", "\(report.imported) new", "\(report.alreadyImported) already imported"]
+                if report.unknownAddresses > 0 { parts.append("\(report.unknownAddresses) for addresses no campaign has") }
+                if report.rejected > 0 { parts.append("\(report.rejected) rejected (see \(rejects ?? "?"))") }
+                let effects = [("replied", report.replied), ("held by auto-reply", report.held), ("bounced", report.bounced),
+                               ("soft bounces", report.softBounces), ("unsubscribed", report.unsubscribed),
+                               ("suppressed", report.suppressed)].filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }
+                output("Imported \(file): \(parts.joined(separator: ", "))."
+                    + (effects.isEmpty ? "" : " Effects: \(effects.joined(separator: ", ")).") + "\n")
+            }
+        }
+    }
+}
+
+/// `unsubscribe import FILE.csv`
+struct UnsubscribeImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import unsubscribes from CSV (email, campaign, source); all-or-nothing unless --rejects.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The CSV file.") var file: String
+    @Option(help: "Import the valid rows and write each invalid one, with line and reason, to this CSV.") var rejects: String?
+
+    func run() throws {
+        try ExitStatus.guarding {
+            let report = try ListImporter(store: try global.openStore(), clock: try global.clock())
+                .importUnsubscribes(path: file, rejectsPath: rejects)
+            output("Imported \(file): \(report.rows) rows, \(report.added) new unsubscribes, \(report.unchanged) already recorded"
+                + (report.rejected > 0 ? ", \(report.rejected) rejected" : "") + ".\n")
+        }
+    }
+}
+
+/// `suppress import FILE.csv`
+struct SuppressImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import suppressions from CSV (email or domain, reason, until); all-or-nothing unless --rejects.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The CSV file.") var file: String
+    @Option(help: "Import the valid rows and write each invalid one, with line and reason, to this CSV.") var rejects: String?
+
+    func run() throws {
+        try ExitStatus.guarding {
+            let report = try ListImporter(store: try global.openStore(), clock: try global.clock())
+                .importSuppressions(path: file, rejectsPath: rejects)
+            output("Imported \(file): \(report.rows) rows, \(report.added) new suppressions, \(report.unchanged) unchanged"
+                + (report.rejected > 0 ? ", \(report.rejected) rejected" : "") + ".\n")
+        }
+    }
+}
