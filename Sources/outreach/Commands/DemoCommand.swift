@@ -63,6 +63,7 @@ struct DemoCommand: ParsableCommand {
 
             let logger = Logger(label: "outreach") { _ in SwiftLogNoOpLogHandler() }
             let dependencies = TickDependencies(clock: clock, secrets: secrets, owner: LeaseOwner.make(), logger: logger)
+            let me = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "outreach" } ?? "outreach"
             let report = try Tick(request: TickRequest(slug: campaign.slug), dependencies: dependencies).run(store: store)
             let artifactsRoot = dir + "/artifacts"
             let written = try store.read("exporting the demo's artifacts") { db in
@@ -85,9 +86,9 @@ struct DemoCommand: ParsableCommand {
                   4. proof.sql    re-check the rules yourself: sqlite3 \(database) < \(written.directory)/proof.sql
 
                 Next:
-                  outreach status --db \(database)
-                  outreach leads show \(campaign.slug) \(sample.firstDispatchable) --db \(database)
-                  outreach tick \(campaign.slug) --db \(database) --dry-run
+                  \(me) status --db \(database)
+                  \(me) leads show \(campaign.slug) \(sample.firstDispatchable) --db \(database)
+                  \(me) tick \(campaign.slug) --db \(database) --dry-run
                 \(note)
                 """)
         }
