@@ -22,6 +22,7 @@ all: build
 
 build: deps
 	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) --product outreach
+	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) --product outreach-http
 
 test: deps test-deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
@@ -34,9 +35,10 @@ demo: build
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/outreach
+	install -m 0755 .build/release/outreach-http $(DESTDIR)$(PREFIX)/bin/outreach-http
 
 bench: deps
-	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) --product outreach-bench --product outreach
+	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS)
 	.build/release/outreach-bench $(BENCH_ARGS)
 
 # Installs missing Debian packages unattended (as root, or through sudo without a prompt).

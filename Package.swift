@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "outreach", targets: ["outreach"]),
+        .executable(name: "outreach-http", targets: ["outreach-http"]),
         .library(name: "OutreachCore", targets: ["OutreachCore"]),
     ],
     dependencies: [
@@ -17,10 +18,15 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
+        // sqlite3_config is variadic, which Swift cannot call (see its header).
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "OutreachCore",
             dependencies: [
+                "CSQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, for the tick's hot path (Store/PreparedStatement.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -38,13 +44,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `make bench`: the performance table of the README (not part of `make test`).
+        .executableTarget(
+            name: "outreach-bench",
+            dependencies: [
+                "OutreachCore",
+                "CSQLiteTuning",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(name: "outreach-hello"),
+        // The HTTP transport's worker: keeps FoundationNetworking out of the main binary.
+        .executableTarget(name: "outreach-http"),
         .testTarget(
             name: "OutreachCoreTests",
             dependencies: ["OutreachCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "outreachTests",
-            dependencies: ["outreach", "OutreachCore"],
+            dependencies: ["outreach", "outreach-http", "OutreachCore"],
             // Scripts the tests run as real peers (a sendmail stand-in, an HTTP API).
             exclude: ["Fixtures"]
         ),

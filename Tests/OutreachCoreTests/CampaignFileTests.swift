@@ -87,6 +87,20 @@ struct CampaignFileTests {
         #expect(try Campaign.fromStoredJSON(base.canonicalJSON()) == base)
     }
 
+    @Test("the stored definition reads back exactly, for every transport", arguments: [
+        "transport: { kind: proof }",
+        "transport: { kind: sendmail, command: [/usr/sbin/sendmail, -t, -oi], timeout: 45s }",
+        "transport: { kind: http, url: \"https://api.example.com/send\", token_env: MAIL_TOKEN }",
+        "transport: { kind: http, url: \"http://127.0.0.1:8080/send\" }",
+    ])
+    func storedRoundTrip(transport: String) throws {
+        var campaign = try CampaignFactory.campaign(CampaignFactory.yaml(
+            transport: transport, extra: "circuit_breaker: { failures: 3, cooldown: 5m }\nevents: { auto_reply_delay: 2d }"))
+        campaign.sender.replyTo = nil
+        #expect(try Campaign.fromStoredJSON(campaign.canonicalJSON()) == campaign)
+        #expect(throws: OutreachError.self) { try Campaign.fromStoredJSON("{\"slug\": 1}") }
+    }
+
     @Test("a missing campaign file is an input-missing error")
     func missingFile() {
         let error = #expect(throws: OutreachError.self) { try CampaignFile.load(path: "/nonexistent/c.yaml") }

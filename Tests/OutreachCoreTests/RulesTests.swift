@@ -129,3 +129,18 @@ struct RulesTests {
         #expect(MessageTemplate.problem("{{#open}}") != nil)
     }
 }
+
+/// The plain-substitution fast path of templates renders exactly what swift-mustache does.
+@Suite("Template fast path")
+struct TemplateFastPathTests {
+    @Test("plain templates render the same through both paths", arguments: [
+        "Hi {{first_name}},\n\n{{ company }} and {{first_name}} again.\n",
+        "{{first_name}}", "no tags at all", "  {{first_name}}  \n{{company}}\n", "Ünïcode {{first_name}} ✓",
+    ])
+    func samePath(text: String) throws {
+        let template = try MessageTemplate(text)
+        let values = ["first_name": "Ada & <Bob>", "company": "Acme \"Co\""]
+        #expect(template.render(values) == template.renderWithMustache(values))
+        #expect(template.render(["company": "x"]) == template.renderWithMustache(["company": "x"]))
+    }
+}

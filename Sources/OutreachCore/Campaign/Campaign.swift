@@ -140,17 +140,6 @@ extension Campaign {
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 
-    /// Reads a campaign back from its stored canonical JSON.
-    public static func fromStoredJSON(_ json: String) throws -> Campaign {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do {
-            return try decoder.decode(Campaign.self, from: Data(json.utf8))
-        } catch {
-            throw OutreachError.unexpected("A stored campaign definition cannot be read (\(error)); re-apply its campaign file.")
-        }
-    }
-
     /// The SHA-256 of what an approval vouches for: sender, steps (templates included) and
     /// unsubscribe settings. Limits, windows and transport can change without re-approval.
     public var contentHash: String {

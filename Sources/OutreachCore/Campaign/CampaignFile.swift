@@ -132,7 +132,7 @@ private struct YAMLReader {
     }
 
     func timeZone(_ node: Node?, _ value: String, _ path: String) throws -> String {
-        guard TimeZone(identifier: value) != nil, value.contains("/") || value == "UTC" else {
+        guard TimeZoneNames.isValid(value) else {
             throw fail(node, path, "'\(value)' is not an IANA time zone name (like Europe/Paris or America/New_York).")
         }
         return value

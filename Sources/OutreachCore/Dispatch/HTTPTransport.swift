@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// POSTs each message as JSON to an HTTP email API, with an `Idempotency-Key` header (the
 /// job's key, the same on every attempt) and `Authorization: Bearer <token>` from the
@@ -9,23 +6,28 @@ import FoundationNetworking
 ///
 /// 2xx is sent; 408, 429, 5xx, timeouts and connection errors are transient; other 4xx are
 /// permanent, and a 4xx whose JSON body says `"error": "invalid_recipient"` (or
-/// `"invalid_recipient": true`) also suppresses the address. The token never appears in an
-/// error message: any echo of it is redacted.
+/// `"invalid_recipient": true`) also suppresses the address. The request itself is made by
+/// the `outreach-http` worker (see its source for why); the token reaches it on stdin only,
+/// and any echo of the token in an answer is redacted before it becomes a job error.
 public struct HTTPTransport: Transport {
     public let url: URL
     private let token: String?
     public let timeoutSeconds: Int
+    private let worker: String?
 
-    public init(url: URL, token: String?, timeoutSeconds: Int) {
+    /// `worker` overrides where `outreach-http` is found (default: beside this executable,
+    /// then `$OUTREACH_HTTP_WORKER`, then the PATH).
+    public init(url: URL, token: String?, timeoutSeconds: Int, worker: String? = nil) {
         self.url = url
         self.token = token
         self.timeoutSeconds = timeoutSeconds
+        self.worker = worker ?? Self.locateWorker()
     }
 
     public var breakerKey: String { "http:\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")" }
 
     /// The JSON body of a message.
-    public static func body(_ message: OutgoingMessage) -> Data {
+    public static func body(_ message: OutgoingMessage) -> String {
         var headers: [(String, JSONText.Value)] = [("Message-ID", .string("<\(message.messageID)>"))]
         if !message.unsubscribeTargets.isEmpty {
             headers.append(("List-Unsubscribe", .string(message.unsubscribeTargets.map { "<\($0)>" }.joined(separator: ", "))))
@@ -33,47 +35,45 @@ public struct HTTPTransport: Transport {
                 headers.append(("List-Unsubscribe-Post", .string("List-Unsubscribe=One-Click")))
             }
         }
-        return Data(JSONText.write(.object([
+        return JSONText.write(.object([
             ("to", .string(message.to)), ("to_name", .optional(message.toName)), ("from", .string(message.from)),
             ("reply_to", .optional(message.replyTo)), ("subject", .string(message.subject)), ("text", .string(message.body)),
             ("headers", .object(headers)), ("idempotency_key", .string(message.idempotencyKey)),
-        ])).utf8)
+        ]))
     }
 
     public func send(_ message: OutgoingMessage) -> SendOutcome {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: Double(timeoutSeconds))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(message.idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        request.httpBody = Self.body(message)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = Double(timeoutSeconds)
-        configuration.timeoutIntervalForResource = Double(timeoutSeconds)
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        let box = ResponseBox()
-        let task = session.dataTask(with: request) { data, response, error in
-            box.set(data: data, response: response as? HTTPURLResponse, error: error)
+        guard let worker else {
+            return .transient("the outreach-http worker is not installed beside outreach (run `make install`, or set OUTREACH_HTTP_WORKER)")
         }
-        task.resume()
-        guard box.wait(seconds: timeoutSeconds + 5) else {
-            task.cancel()
-            return .transient("no answer from \(url.host ?? "the API") within \(timeoutSeconds)s")
+        var headers: [(String, JSONText.Value)] = [
+            ("Content-Type", .string("application/json")), ("Idempotency-Key", .string(message.idempotencyKey)),
+        ]
+        if let token { headers.append(("Authorization", .string("Bearer \(token)"))) }
+        let request = JSONText.write(.object([
+            ("url", .string(url.absoluteString)), ("headers", .object(headers)), ("body", .string(Self.body(message))),
+            ("timeout_seconds", .int(Int64(timeoutSeconds))),
+        ]))
+        let answer: ChildProcess.Result
+        do {
+            answer = try ChildProcess.run(worker, [], input: Data(request.utf8), environment: ["PATH": "/usr/bin:/bin"],
+                                          timeoutSeconds: timeoutSeconds + 10)
+        } catch {
+            return .transient("cannot run \(worker): \(error)")
         }
-        let (data, response, error) = box.result()
-        if let error {
-            return .transient("request to \(url.host ?? "the API") failed: \(redact(error.localizedDescription))")
+        if answer.timedOut { return .transient("no answer from \(url.host ?? "the API") within \(timeoutSeconds)s") }
+        let object = (try? JSONSerialization.jsonObject(with: answer.output)) as? [String: Any] ?? [:]
+        if let error = object["error"] as? String { return .transient(redact(error)) }
+        guard answer.status == 0, let status = object["status"] as? Int else {
+            return .transient("the outreach-http worker failed (exit \(answer.status))")
         }
-        guard let response else { return .transient("no HTTP response from \(url.host ?? "the API")") }
-        let status = response.statusCode
-        let detail = redact(String(decoding: (data ?? Data()).prefix(300), as: UTF8.self)
-            .split(whereSeparator: \.isNewline).joined(separator: " "))
+        let body = object["body"] as? String ?? ""
+        let detail = redact(String(body.prefix(300)).split(whereSeparator: \.isNewline).joined(separator: " "))
         let text = "HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
         switch status {
         case 200..<300: return .sent
         case 408, 429, 500..<600: return .transient(text)
-        default: return .permanent(text, invalidRecipient: Self.saysInvalidRecipient(data))
+        default: return .permanent(text, invalidRecipient: Self.saysInvalidRecipient(Data(body.utf8)))
         }
     }
 
@@ -87,32 +87,21 @@ public struct HTTPTransport: Transport {
         guard let token, !token.isEmpty else { return text }
         return text.replacingOccurrences(of: token, with: "[redacted]")
     }
-}
 
-/// Carries a URLSession completion back to the waiting thread.
-private final class ResponseBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private let done = DispatchSemaphore(value: 0)
-    private var data: Data?
-    private var response: HTTPURLResponse?
-    private var error: (any Error)?
-
-    func set(data: Data?, response: HTTPURLResponse?, error: (any Error)?) {
-        lock.lock()
-        self.data = data
-        self.response = response
-        self.error = error
-        lock.unlock()
-        done.signal()
-    }
-
-    func wait(seconds: Int) -> Bool {
-        done.wait(timeout: .now() + .seconds(seconds)) == .success
-    }
-
-    func result() -> (Data?, HTTPURLResponse?, (any Error)?) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (data, response, error)
+    /// `outreach-http` beside the running executable, from `$OUTREACH_HTTP_WORKER`, or on PATH.
+    static func locateWorker() -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["OUTREACH_HTTP_WORKER"], FileManager.default.isExecutableFile(atPath: explicit) {
+            return explicit
+        }
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            let sibling = executable.deletingLastPathComponent().appendingPathComponent("outreach-http").path
+            if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
+        }
+        for directory in (environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/outreach-http"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
     }
 }

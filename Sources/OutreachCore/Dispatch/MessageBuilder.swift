@@ -9,21 +9,30 @@ public struct MessageBuilder: Sendable {
     private let campaign: Campaign
     private let subjects: [MessageTemplate]
     private let bodies: [MessageTemplate]
-    private let unsubscribeSecret: String?
+    private let unsubscribeSigner: UnsubscribeToken.Signer?
+    /// The unsubscribe URL split around `{{token}}`.
+    private let unsubscribeURLParts: (before: String, after: String)?
     private let senderDomain: String
 
     /// Parses the campaign's templates and reads the unsubscribe secret from the environment
     /// (a campaign with an unsubscribe URL cannot build messages without it).
     public init(campaign: Campaign, secrets: SecretEnvironment) throws {
         self.campaign = campaign
+        unsubscribeSigner = try Self.unsubscribeSecret(of: campaign, in: secrets).map(UnsubscribeToken.Signer.init(secret:))
         subjects = try campaign.steps.map { try MessageTemplate($0.subject) }
         bodies = try campaign.steps.map { try MessageTemplate($0.body) }
-        if campaign.unsubscribe.url != nil, let name = campaign.unsubscribe.secretEnv {
-            unsubscribeSecret = try secrets.require(name, for: "the signed unsubscribe link of campaign \(campaign.slug)")
-        } else {
-            unsubscribeSecret = nil
-        }
         senderDomain = MailboxText.parse(campaign.sender.from).map { EmailAddress.domain(of: $0.address) } ?? "localhost"
+        unsubscribeURLParts = campaign.unsubscribe.url.flatMap { url in
+            url.range(of: "{{token}}").map { (String(url[..<$0.lowerBound]), String(url[$0.upperBound...])) }
+        }
+        footerText = Self.footer(campaign: campaign)
+    }
+
+    /// The unsubscribe secret the campaign needs, or nil when it has no unsubscribe URL;
+    /// a configuration error names the missing variable.
+    public static func unsubscribeSecret(of campaign: Campaign, in secrets: SecretEnvironment) throws -> String? {
+        guard campaign.unsubscribe.url != nil, let name = campaign.unsubscribe.secretEnv else { return nil }
+        return try secrets.require(name, for: "the signed unsubscribe link of campaign \(campaign.slug)")
     }
 
     /// The idempotency key of a lead's step: `{campaign_id}:{lead_id}:{step_id}:{step_index}`.
@@ -33,10 +42,9 @@ public struct MessageBuilder: Sendable {
 
     /// The message for `lead`'s step `stepIndex`, or the template variable it lacks.
     public func build(lead: Lead, stepIndex: Int, idempotencyKey: String, date: Date) -> Result<OutgoingMessage, MissingVariable> {
-        let unsubscribeURL = unsubscribeSecret.flatMap { secret in
-            campaign.unsubscribe.url.map {
-                $0.replacingOccurrences(of: "{{token}}", with: UnsubscribeToken.make(
-                    secret: secret, campaignSlug: campaign.slug, email: lead.email))
+        let unsubscribeURL = unsubscribeSigner.flatMap { signer in
+            unsubscribeURLParts.map { parts in
+                parts.before + signer.token(campaignSlug: campaign.slug, email: lead.email) + parts.after
             }
         }
         var values = lead.templateValues()
@@ -60,21 +68,25 @@ public struct MessageBuilder: Sendable {
             toName: name.isEmpty ? nil : RFC5322.clean(name),
             from: campaign.sender.from,
             replyTo: campaign.sender.replyTo,
-            subject: RFC5322.clean(subject).trimmingCharacters(in: .whitespaces),
-            body: body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n" + footer(unsubscribeURL: unsubscribeURL),
-            messageID: "outreach." + idempotencyKey.replacingOccurrences(of: ":", with: ".") + "@" + senderDomain,
+            subject: TextTrimming.trimmed(RFC5322.clean(subject)),
+            body: TextTrimming.trimmed(body) + "\n\n" + footerText.before + (unsubscribeURL.map { "Unsubscribe: \($0)\n" } ?? "")
+                + footerText.after,
+            messageID: "outreach." + String(String.UnicodeScalarView(idempotencyKey.unicodeScalars.map { $0 == ":" ? "." : $0 }))
+                + "@" + senderDomain,
             date: date,
             unsubscribeTargets: targets,
             idempotencyKey: idempotencyKey,
             campaignSlug: campaign.slug))
     }
 
-    private func footer(unsubscribeURL: String?) -> String {
-        var lines = ["-- ", campaign.sender.postalAddress.trimmingCharacters(in: .whitespacesAndNewlines)]
-        if let unsubscribeURL { lines.append("Unsubscribe: \(unsubscribeURL)") }
-        if let mailto = campaign.unsubscribe.mailto {
-            lines.append("To unsubscribe by email, write to \(mailto) with the subject \"unsubscribe\".")
-        }
-        return lines.joined(separator: "\n") + "\n"
+    /// The footer around the per-recipient unsubscribe line.
+    private let footerText: (before: String, after: String)
+
+    private static func footer(campaign: Campaign) -> (before: String, after: String) {
+        let before = "-- \n" + TextTrimming.trimmed(campaign.sender.postalAddress) + "\n"
+        let after = campaign.unsubscribe.mailto.map {
+            "To unsubscribe by email, write to \($0) with the subject \"unsubscribe\".\n"
+        } ?? ""
+        return (before, after)
     }
 }

@@ -27,15 +27,20 @@ public struct OutgoingMessage: Sendable, Equatable, Codable {
     public var idempotencyKey: String
     public var campaignSlug: String
 
-    /// The JSON stored in `job_messages.message`.
+    /// The JSON stored in `job_messages.message` (written field by field: it runs once per job).
     public func storedJSON() -> String {
-        JSONText.write(.object([
-            ("to", .string(to)), ("to_name", .optional(toName)), ("from", .string(from)),
-            ("reply_to", .optional(replyTo)), ("subject", .string(subject)), ("body", .string(body)),
-            ("message_id", .string(messageID)), ("date", .string(Timestamp.format(date))),
-            ("unsubscribe", .array(unsubscribeTargets.map(JSONText.Value.string))),
-            ("idempotency_key", .string(idempotencyKey)), ("campaign", .string(campaignSlug)),
-        ]))
+        var out = "{\"to\":" + JSONText.quote(to)
+        out += ",\"to_name\":" + (toName.map(JSONText.quote) ?? "null")
+        out += ",\"from\":" + JSONText.quote(from)
+        out += ",\"reply_to\":" + (replyTo.map(JSONText.quote) ?? "null")
+        out += ",\"subject\":" + JSONText.quote(subject)
+        out += ",\"body\":" + JSONText.quote(body)
+        out += ",\"message_id\":" + JSONText.quote(messageID)
+        out += ",\"date\":\"" + Timestamp.format(date) + "\""
+        out += ",\"unsubscribe\":[" + unsubscribeTargets.map(JSONText.quote).joined(separator: ",") + "]"
+        out += ",\"idempotency_key\":" + JSONText.quote(idempotencyKey)
+        out += ",\"campaign\":" + JSONText.quote(campaignSlug) + "}"
+        return out
     }
 
     /// Reads a message back from `job_messages.message`.

@@ -90,7 +90,7 @@ public enum RFC5322 {
 
     /// A display name as a phrase: atoms as they are, specials quoted, non-ASCII encoded.
     static func phrase(_ raw: String) -> [String] {
-        let name = clean(raw).trimmingCharacters(in: .whitespaces)
+        let name = TextTrimming.trimmedSpaces(clean(raw))
         guard isPlainASCII(name), !name.contains("=?") else { return encodedWords(name) }
         let atext = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~ ")
         if name.unicodeScalars.allSatisfy(atext.contains) { return [name] }
@@ -99,7 +99,7 @@ public enum RFC5322 {
 
     private static func addressHeader(_ name: String, name display: String?, address: String) -> [String] {
         let address = clean(address)
-        guard let display, !display.trimmingCharacters(in: .whitespaces).isEmpty else { return ["\(name): \(address)"] }
+        guard let display, !TextTrimming.trimmedSpaces(display).isEmpty else { return ["\(name): \(address)"] }
         let words = phrase(display)
         let single = "\(name): \(words.joined(separator: " ")) <\(address)>"
         if words.count == 1, single.utf8.count <= 78 { return [single] }

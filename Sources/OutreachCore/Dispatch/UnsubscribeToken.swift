@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The signed token in a message's one-click unsubscribe URL.
@@ -8,8 +9,24 @@ import Foundation
 public enum UnsubscribeToken {
     /// A token for this recipient of this campaign.
     public static func make(secret: String, campaignSlug: String, email: String) -> String {
-        let payload = base64url(Data("\(campaignSlug):\(email)".utf8))
-        return payload + "." + signature(secret: secret, payload: payload)
+        Signer(secret: secret).token(campaignSlug: campaignSlug, email: email)
+    }
+
+    /// Makes tokens with one secret (the key is prepared once, not per message).
+    public struct Signer: @unchecked Sendable {  // SymmetricKey is immutable but not marked Sendable.
+        /// An HMAC already keyed; each token copies it (a value) and adds its payload.
+        private let keyed: HMAC<SHA256>
+
+        public init(secret: String) {
+            keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(secret.utf8)))
+        }
+
+        public func token(campaignSlug: String, email: String) -> String {
+            let payload = base64url(Array("\(campaignSlug):\(email)".utf8))
+            var hmac = keyed
+            hmac.update(data: Array(payload.utf8))
+            return payload + "." + base64url(Array(hmac.finalize()))
+        }
     }
 
     /// The campaign slug and email a valid token carries, or nil for a forged or damaged one.
@@ -23,20 +40,31 @@ public enum UnsubscribeToken {
     }
 
     private static func signature(secret: String, payload: String) -> String {
-        let hex = SHA256Digest.hmacHex(key: secret, message: payload)
-        var bytes = [UInt8]()
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            bytes.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return base64url(Data(bytes))
+        base64url(SHA256Digest.hmac(key: secret, message: payload))
     }
 
-    static func base64url(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// RFC 4648 §5 base64url without padding.
+    static func base64url(_ bytes: some Collection<UInt8>) -> String {
+        let input = Array(bytes)
+        var out = [UInt8]()
+        out.reserveCapacity((input.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= input.count {
+            let value = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+            out.append(contentsOf: [alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)],
+                                    alphabet[Int(value >> 6 & 63)], alphabet[Int(value & 63)]])
+            index += 3
+        }
+        let rest = input.count - index
+        if rest > 0 {
+            let value = UInt32(input[index]) << 16 | (rest == 2 ? UInt32(input[index + 1]) << 8 : 0)
+            out.append(alphabet[Int(value >> 18 & 63)])
+            out.append(alphabet[Int(value >> 12 & 63)])
+            if rest == 2 { out.append(alphabet[Int(value >> 6 & 63)]) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func decodeBase64url(_ text: String) -> Data? {

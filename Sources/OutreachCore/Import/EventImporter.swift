@@ -174,7 +174,7 @@ private struct EventSource {
             return (line, try values.flatMap(FeedbackEvent.parse), fields)
         }
         while let (line, text) = try lines!.next() {
-            if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if TextTrimming.trimmedSpaces(text).isEmpty { continue }
             guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
                 return (line, .failure(RowProblem(message: "not a JSON object")), [text])
             }

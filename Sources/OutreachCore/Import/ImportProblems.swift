@@ -56,7 +56,7 @@ struct KeyedCSV {
             throw OutreachError.badInput("\(file) line \(error.line): \(error.problem); nothing was imported.")
         }
         guard let first else { throw OutreachError.badInput("\(file) is empty; it needs a header line.") }
-        header = first.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        header = first.fields.map { TextTrimming.trimmedSpaces($0).lowercased() }
         for column in required where !header.contains(column) {
             throw OutreachError.badInput("\(file) line 1: the header has no \(column) column; columns: \(allowed.joined(separator: ", ")).")
         }
@@ -78,7 +78,7 @@ struct KeyedCSV {
         }
         var values: [String: String] = [:]
         for (name, value) in zip(header, record.fields) {
-            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            let trimmed = TextTrimming.trimmedSpaces(value)
             if !trimmed.isEmpty { values[name] = trimmed }
         }
         return (record.line, .success(values), record.fields)

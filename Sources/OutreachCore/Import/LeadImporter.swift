@@ -138,7 +138,7 @@ struct LeadCSVHeader {
     private var attributeColumns: [(name: String, index: Int)] = []
 
     init(_ fields: [String], file: String) throws {
-        names = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        names = fields.map(TextTrimming.trimmedSpaces)
         for (position, name) in names.enumerated() {
             guard !name.isEmpty else {
                 throw OutreachError.badInput("\(file) line 1: column \(position + 1) of the header has no name; name every column.")
@@ -161,13 +161,13 @@ struct LeadCSVHeader {
         }
         func value(_ column: String) -> String? {
             guard let position = index[column] else { return nil }
-            let text = record.fields[position].trimmingCharacters(in: .whitespaces)
+            let text = TextTrimming.trimmedSpaces(record.fields[position])
             return text.isEmpty ? nil : text
         }
         let email = EmailAddress.normalize(record.fields[index["email"]!])
         if let problem = EmailAddress.problem(email) { return .failure(RowProblem(message: problem)) }
         let timezone = value("timezone")
-        if let timezone, TimeZone(identifier: timezone) == nil || !(timezone.contains("/") || timezone == "UTC") {
+        if let timezone, !TimeZoneNames.isValid(timezone) {
             return .failure(RowProblem(message: "'\(EmailAddress.printable(timezone))' is not an IANA time zone (like Europe/Paris)"))
         }
         var dnc = false
@@ -206,33 +206,43 @@ struct LeadUpsert {
     }
 
     func upsert(_ row: LeadRow, source: String) throws -> Outcome {
-        let lookup = try db.cachedStatement(sql: """
+        let existing = try PreparedStatement.first(db, """
             SELECT id, first_name, last_name, company, timezone, attributes, dnc FROM leads WHERE campaign_id = ? AND email = ?
-            """)
-        guard let existing = try Row.fetchOne(lookup, arguments: [campaignID, row.email]) else {
-            let insert = try db.cachedStatement(sql: """
+            """, { $0.bind(1, campaignID); $0.bind(2, row.email) }) { found in
+            (id: found.int64(0), firstName: found.string(1), lastName: found.string(2), company: found.string(3),
+             timezone: found.string(4), attributes: found.string(5) ?? "{}", dnc: found.int64(6) != 0)
+        }
+        guard let existing else {
+            let attributes = row.attributes.filter { !TextTrimming.trimmedSpaces($0.value).isEmpty }
+            try PreparedStatement.execute(db, """
                 INSERT INTO leads (campaign_id, email, first_name, last_name, company, timezone, attributes, dnc, dnc_at,
                     dnc_reason, status, step_index, next_action_at, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?)
-                """)
-            let attributes = row.attributes.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
-            try insert.execute(arguments: [
-                campaignID, row.email, row.firstName, row.lastName, row.company, row.timezone,
-                JSONText.encodeFlat(attributes), row.dnc, row.dnc ? stamp : nil, row.dnc ? "imported from \(source)" : nil,
-                stamp, stamp, stamp,
-            ])
+                """) { insert in
+                insert.bind(1, campaignID)
+                insert.bind(2, row.email)
+                insert.bind(3, row.firstName)
+                insert.bind(4, row.lastName)
+                insert.bind(5, row.company)
+                insert.bind(6, row.timezone)
+                insert.bind(7, JSONText.encodeFlat(attributes))
+                insert.bind(8, row.dnc ? 1 : 0)
+                insert.bind(9, row.dnc ? stamp : nil)
+                insert.bind(10, row.dnc ? "imported from \(source)" : nil)
+                insert.bind(11, stamp)
+                insert.bind(12, stamp)
+                insert.bind(13, stamp)
+            }
             return .inserted
         }
-        var attributes = JSONText.decodeFlat(existing[5]) ?? [:]
+        var attributes = JSONText.decodeFlat(existing.attributes) ?? [:]
         for (name, value) in row.attributes {
-            attributes[name] = value.trimmingCharacters(in: .whitespaces).isEmpty ? nil : value
+            attributes[name] = TextTrimming.trimmedSpaces(value).isEmpty ? nil : value
         }
         let attributesJSON = JSONText.encodeFlat(attributes)
-        let wasDNC: Bool = existing[6]
-        let setDNC = row.dnc && !wasDNC
-        let same = existing[1] as String? == row.firstName && existing[2] as String? == row.lastName
-            && existing[3] as String? == row.company && existing[4] as String? == row.timezone
-            && existing[5] as String == attributesJSON && !setDNC
+        let setDNC = row.dnc && !existing.dnc
+        let same = existing.firstName == row.firstName && existing.lastName == row.lastName && existing.company == row.company
+            && existing.timezone == row.timezone && existing.attributes == attributesJSON && !setDNC
         if same { return .unchanged }
         let update = try db.cachedStatement(sql: """
             UPDATE leads SET first_name = ?, last_name = ?, company = ?, timezone = ?, attributes = ?, updated_at = ?,
@@ -243,7 +253,7 @@ struct LeadUpsert {
             """)
         try update.execute(arguments: [
             row.firstName, row.lastName, row.company, row.timezone, attributesJSON, stamp,
-            setDNC, setDNC, stamp, setDNC, "imported from \(source)", existing[0] as Int64,
+            setDNC, setDNC, stamp, setDNC, "imported from \(source)", existing.id,
         ])
         return .updated
     }

@@ -48,6 +48,29 @@ public struct Lead: Sendable, Equatable {
         step_index, next_action_at, last_contacted_at, dnc, dnc_at, dnc_reason, soft_bounces, created_at, updated_at
         """
 
+    /// Reads the current row of a statement that selected `Lead.columns`.
+    init(statement: PreparedStatement) {
+        id = statement.int64(0)
+        campaignID = statement.int64(1)
+        email = statement.string(2) ?? ""
+        firstName = statement.string(3)
+        lastName = statement.string(4)
+        company = statement.string(5)
+        timezone = statement.string(6)
+        attributes = statement.string(7).flatMap(JSONText.decodeFlat) ?? [:]
+        status = statement.string(8).flatMap(LeadStatus.init(rawValue:)) ?? .failed
+        blockedReason = statement.string(9)
+        stepIndex = statement.int(10)
+        nextActionAt = statement.string(11).flatMap(Timestamp.parse)
+        lastContactedAt = statement.string(12).flatMap(Timestamp.parse)
+        dnc = statement.int64(13) != 0
+        dncAt = statement.string(14).flatMap(Timestamp.parse)
+        dncReason = statement.string(15)
+        softBounces = statement.int(16)
+        createdAt = statement.string(17).flatMap(Timestamp.parse) ?? .distantPast
+        updatedAt = statement.string(18).flatMap(Timestamp.parse) ?? .distantPast
+    }
+
     init(row: Row) {
         id = row[0]
         campaignID = row[1]

@@ -1,5 +1,7 @@
+import CSQLiteTuning
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The one way into the database: opening, schema checks, and transactions.
 ///
@@ -45,8 +47,12 @@ public struct Store: Sendable {
         return store
     }
 
+    /// SQLite's process-wide settings, applied once before the first connection opens.
+    private static let configured: Bool = outreach_sqlite_configure() == 0
+
     /// Opens or creates a database file without checking its schema (for `migrate`).
     public static func connect(path: String, durability: Durability = .normal) throws -> Store {
+        _ = configured
         var config = Configuration()
         config.busyMode = .timeout(busyTimeoutSeconds)
         config.foreignKeysEnabled = true
@@ -54,6 +60,12 @@ public struct Store: Sendable {
         config.prepareDatabase { db in
             // WAL is a property of the file, set once by `migrate`; synchronous is per connection.
             try db.execute(sql: durability == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            // Keep the -wal file between processes (it is still checkpointed on close): creating
+            // it anew costs every cron tick two disk syncs (the file and its folder). Once
+            // checkpointed, it is cut back to 16 MiB, whatever a big import made it grow to.
+            var persist: Int32 = 1
+            sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+            try db.execute(sql: "PRAGMA journal_size_limit = 16777216")
         }
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
@@ -65,6 +77,7 @@ public struct Store: Sendable {
 
     /// A private in-memory database with the real migrations applied (tests, dry benchmarks).
     public static func inMemory() throws -> Store {
+        _ = configured
         let store = Store(writer: try DatabaseQueue())
         _ = try store.migrate()
         return store

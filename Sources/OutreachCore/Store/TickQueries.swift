@@ -58,8 +58,8 @@ struct DecisionRow {
     var error: String?
     var quotaDay: String?
     var statusAfter: LeadStatus
-    var nextActionAt: Date?
-    var decidedAt: Date
+    var nextActionAt: String?
+    var decidedAt: String
 }
 
 /// The statements of the tick's hot path, each prepared once per connection.
@@ -79,19 +79,23 @@ enum TickQueries {
 
     /// Due leads after the cursor, in order. A lead already decided in this run (say, one
     /// whose next step has no delay) is left for the next tick: one decision per lead per run.
-    static func dueLeads(_ db: Database, campaignID: Int64, now: Date, after cursor: Cursor, runID: String,
+    static func dueLeads(_ db: Database, campaignID: Int64, now: String, after cursor: Cursor, runID: String,
                          limit: Int) throws -> [Lead] {
-        let statement = try db.cachedStatement(sql: """
+        try PreparedStatement.all(db, """
             SELECT \(Lead.columns) FROM leads
             WHERE campaign_id = ? AND status IN ('new', 'active') AND next_action_at <= ?
               AND (next_action_at, id) > (?, ?)
               AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.run_id = ? AND d.lead_id = leads.id)
             ORDER BY next_action_at, id
             LIMIT ?
-            """)
-        return try Row.fetchAll(statement, arguments: [
-            campaignID, Timestamp.format(now), cursor.time, cursor.id, runID, limit,
-        ]).map(Lead.init(row:))
+            """, { statement in
+                statement.bind(1, campaignID)
+                statement.bind(2, now)
+                statement.bind(3, cursor.time)
+                statement.bind(4, cursor.id)
+                statement.bind(5, runID)
+                statement.bind(6, limit)
+            }, Lead.init(statement:))
     }
 
     /// Retries that are due, in `(next_attempt_at, id)` order, after the cursor.
@@ -110,86 +114,127 @@ enum TickQueries {
 
     // MARK: - Compliance facts
 
-    /// What the lists say about an address right now.
-    static func facts(_ db: Database, email: String, domain: String, campaignID: Int64, now: Date,
-                      needLastContact: Bool) throws -> ComplianceFacts {
+    /// What the lists say about an address right now (`now` formatted). The cooldown's
+    /// last-contact lookup is separate, so a blocked address costs no extra query.
+    static func listFacts(_ db: Database, email: String, domain: String, campaignID: Int64, now: String) throws -> ComplianceFacts {
         var facts = ComplianceFacts()
-        let stamp = Timestamp.format(now)
-        let unsubscribe = try db.cachedStatement(sql: """
+        if let scope = try PreparedStatement.first(db, """
             SELECT campaign_id, source FROM unsubscribes WHERE email = ? AND (campaign_id IS NULL OR campaign_id = ?)
             ORDER BY campaign_id IS NOT NULL LIMIT 1
-            """)
-        if let row = try Row.fetchOne(unsubscribe, arguments: [email, campaignID]) {
-            facts.unsubscribe = (row[0] as Int64?) == nil ? .global(source: row[1]) : .campaign(source: row[1])
+            """, { $0.bind(1, email); $0.bind(2, campaignID) },
+            { row -> ComplianceFacts.UnsubscribeScope in row.isNull(0) ? .global(source: row.string(1)) : .campaign(source: row.string(1)) }) {
+            facts.unsubscribe = scope
+            return facts
         }
-        let suppression = try db.cachedStatement(sql: """
+        let suppression = """
             SELECT ifnull(reason, '') FROM suppressions
             WHERE kind = ? AND value = ? AND removed_at IS NULL AND created_at <= ? AND (until IS NULL OR until > ?)
-            """)
-        facts.emailSuppression = try String.fetchOne(suppression, arguments: ["email", email, stamp, stamp])
-        if facts.emailSuppression == nil {
-            facts.domainSuppression = try String.fetchOne(suppression, arguments: ["domain", domain, stamp, stamp])
-        }
-        if needLastContact {
-            let lastContact = try db.cachedStatement(sql: "SELECT max(last_contacted_at) FROM leads WHERE email = ?")
-            facts.lastContactAt = try String.fetchOne(lastContact, arguments: [email]).flatMap(Timestamp.parse)
-        }
+            """
+        facts.emailSuppression = try PreparedStatement.first(db, suppression, { statement in
+            statement.bind(1, "email")
+            statement.bind(2, email)
+            statement.bind(3, now)
+            statement.bind(4, now)
+        }, { $0.string(0) ?? "" })
+        if facts.emailSuppression != nil { return facts }
+        facts.domainSuppression = try PreparedStatement.first(db, suppression, { statement in
+            statement.bind(1, "domain")
+            statement.bind(2, domain)
+            statement.bind(3, now)
+            statement.bind(4, now)
+        }, { $0.string(0) ?? "" })
+        return facts
+    }
+
+    /// The last contact of an address by any campaign.
+    static func lastContact(_ db: Database, email: String) throws -> Date? {
+        try PreparedStatement.first(db, "SELECT max(last_contacted_at) FROM leads WHERE email = ?", { $0.bind(1, email) }) {
+            $0.string(0).flatMap(Timestamp.parse)
+        } ?? nil
+    }
+
+    /// Every fact at once (for `leads show`).
+    static func facts(_ db: Database, email: String, domain: String, campaignID: Int64, now: Date,
+                      needLastContact: Bool) throws -> ComplianceFacts {
+        var facts = try listFacts(db, email: email, domain: domain, campaignID: campaignID, now: Timestamp.format(now))
+        if needLastContact { facts.lastContactAt = try lastContact(db, email: email) }
         return facts
     }
 
     /// Units of the daily quota used on a campaign-local day.
     static func quotaUsed(_ db: Database, campaignID: Int64, day: String) throws -> Int {
-        let statement = try db.cachedStatement(sql: "SELECT count(*) FROM decisions WHERE campaign_id = ? AND quota_day = ?")
-        return try Int.fetchOne(statement, arguments: [campaignID, day]) ?? 0
+        try PreparedStatement.first(db, "SELECT count(*) FROM decisions WHERE campaign_id = ? AND quota_day = ?",
+                                    { $0.bind(1, campaignID); $0.bind(2, day) }, { $0.int(0) }) ?? 0
     }
 
     // MARK: - Writes
 
     static func insertDecision(_ db: Database, _ row: DecisionRow) throws {
-        let statement = try db.cachedStatement(sql: """
+        try PreparedStatement.execute(db, """
             INSERT INTO decisions (run_id, campaign_id, lead_id, step_index, decision, reason, job_id, job_status, attempt,
                 next_attempt_at, error, quota_day, status_after, next_action_at, decided_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try statement.execute(arguments: [
-            row.runID, row.campaignID, row.leadID, row.stepIndex, row.kind.rawValue, row.reason, row.jobID,
-            row.jobStatus?.rawValue, row.attempt, Timestamp.format(row.nextAttemptAt), row.error, row.quotaDay,
-            row.statusAfter.rawValue, Timestamp.format(row.nextActionAt), Timestamp.format(row.decidedAt),
-        ])
+            """) { statement in
+        statement.bind(1, row.runID)
+        statement.bind(2, row.campaignID)
+        statement.bind(3, row.leadID)
+        statement.bind(4, row.stepIndex)
+        statement.bind(5, row.kind.rawValue)
+        statement.bind(6, row.reason)
+        statement.bind(7, row.jobID)
+        statement.bind(8, row.jobStatus?.rawValue)
+        statement.bind(9, row.attempt)
+        statement.bind(10, Timestamp.format(row.nextAttemptAt))
+        statement.bind(11, row.error)
+        statement.bind(12, row.quotaDay)
+        statement.bind(13, row.statusAfter.rawValue)
+        statement.bind(14, row.nextActionAt)
+        statement.bind(15, row.decidedAt)
+        }
     }
 
     /// Updates a decision once its job's send is settled (live mode's second transaction).
     static func settleDecision(_ db: Database, runID: String, leadID: Int64, jobStatus: JobStatus, attempt: Int,
-                               nextAttemptAt: Date?, error: String?, statusAfter: LeadStatus, nextActionAt: Date?) throws {
+                               nextAttemptAt: Date?, error: String?, statusAfter: LeadStatus, nextActionAt: String?) throws {
         let statement = try db.cachedStatement(sql: """
             UPDATE decisions SET job_status = ?, attempt = ?, next_attempt_at = ?, error = ?, status_after = ?, next_action_at = ?
             WHERE run_id = ? AND lead_id = ?
             """)
         try statement.execute(arguments: [
             jobStatus.rawValue, attempt, Timestamp.format(nextAttemptAt), error, statusAfter.rawValue,
-            Timestamp.format(nextActionAt), runID, leadID,
+            nextActionAt, runID, leadID,
         ])
     }
 
     /// Inserts a job; returns nil when its idempotency key (or lead and step) already exists.
     static func insertJob(_ db: Database, campaignID: Int64, leadID: Int64, runID: String, key: String, stepID: String,
-                          stepIndex: Int, mode: DispatchMode, transport: String, status: JobStatus, now: Date) throws -> Int64? {
-        let statement = try db.cachedStatement(sql: """
+                          stepIndex: Int, mode: DispatchMode, transport: String, status: JobStatus, now: String) throws -> Int64? {
+        try PreparedStatement.execute(db, """
             INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status,
                 attempt, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
             ON CONFLICT DO NOTHING
-            """)
-        let stamp = Timestamp.format(now)
-        try statement.execute(arguments: [
-            campaignID, leadID, runID, key, stepID, stepIndex, mode.rawValue, transport, status.rawValue, stamp, stamp,
-        ])
+            """) { statement in
+        statement.bind(1, campaignID)
+        statement.bind(2, leadID)
+        statement.bind(3, runID)
+        statement.bind(4, key)
+        statement.bind(5, stepID)
+        statement.bind(6, stepIndex)
+        statement.bind(7, mode.rawValue)
+        statement.bind(8, transport)
+        statement.bind(9, status.rawValue)
+        statement.bind(10, now)
+        statement.bind(11, now)
+        }
         return db.changesCount == 1 ? db.lastInsertedRowID : nil
     }
 
     static func insertMessage(_ db: Database, jobID: Int64, _ message: OutgoingMessage) throws {
-        let statement = try db.cachedStatement(sql: "INSERT INTO job_messages (job_id, message) VALUES (?, ?)")
-        try statement.execute(arguments: [jobID, message.storedJSON()])
+        try PreparedStatement.execute(db, "INSERT INTO job_messages (job_id, message) VALUES (?, ?)") { statement in
+            statement.bind(1, jobID)
+            statement.bind(2, message.storedJSON())
+        }
     }
 
     static func message(_ db: Database, jobID: Int64) throws -> OutgoingMessage? {
@@ -208,23 +253,30 @@ enum TickQueries {
     }
 
     /// Moves a lead: status, step, due time, contact time, and why it is blocked or failed.
-    static func updateLead(_ db: Database, leadID: Int64, status: LeadStatus, stepIndex: Int, nextActionAt: Date?,
-                           lastContactedAt: Date?, blockedReason: String?, now: Date) throws {
-        let statement = try db.cachedStatement(sql: """
+    static func updateLead(_ db: Database, leadID: Int64, status: LeadStatus, stepIndex: Int, nextActionAt: String?,
+                           lastContactedAt: String?, blockedReason: String?, now: String) throws {
+        try PreparedStatement.execute(db, """
             UPDATE leads SET status = ?, step_index = ?, next_action_at = ?, last_contacted_at = ?, blocked_reason = ?,
                 updated_at = ?
             WHERE id = ?
-            """)
-        try statement.execute(arguments: [
-            status.rawValue, stepIndex, Timestamp.format(nextActionAt), Timestamp.format(lastContactedAt), blockedReason,
-            Timestamp.format(now), leadID,
-        ])
+            """) { statement in
+        statement.bind(1, status.rawValue)
+        statement.bind(2, stepIndex)
+        statement.bind(3, nextActionAt)
+        statement.bind(4, lastContactedAt)
+        statement.bind(5, blockedReason)
+        statement.bind(6, now)
+        statement.bind(7, leadID)
+        }
     }
 
     /// Moves only a lead's due time (window, cooldown).
-    static func postponeLead(_ db: Database, leadID: Int64, until: Date, now: Date) throws {
-        let statement = try db.cachedStatement(sql: "UPDATE leads SET next_action_at = ?, updated_at = ? WHERE id = ?")
-        try statement.execute(arguments: [Timestamp.format(until), Timestamp.format(now), leadID])
+    static func postponeLead(_ db: Database, leadID: Int64, until: String, now: String) throws {
+        try PreparedStatement.execute(db, "UPDATE leads SET next_action_at = ?, updated_at = ? WHERE id = ?") { statement in
+            statement.bind(1, until)
+            statement.bind(2, now)
+            statement.bind(3, leadID)
+        }
     }
 
     /// Turns jobs left `dispatching` by earlier runs into `unknown`, recording which run found

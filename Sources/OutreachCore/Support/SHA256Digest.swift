@@ -16,8 +16,12 @@ public enum SHA256Digest {
 
     /// Lower-case hex HMAC-SHA-256.
     public static func hmacHex(key: String, message: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: Data(key.utf8)))
-        return code.map { byteHex[Int($0)] }.joined()
+        hmac(key: key, message: message).map { byteHex[Int($0)] }.joined()
+    }
+
+    /// The HMAC-SHA-256 bytes.
+    public static func hmac(key: String, message: String) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: Data(key.utf8))))
     }
 
     private static let byteHex: [String] = (0..<256).map { String(format: "%02x", $0) }

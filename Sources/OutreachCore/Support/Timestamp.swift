@@ -16,21 +16,34 @@ public enum Timestamp {
             days -= 1
         }
         let (year, month, day) = civilDate(fromDays: days)
-        var out = [UInt8]()
-        out.reserveCapacity(20)
-        appendDigits(&out, year, width: 4)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(&out, Int64(month), width: 2)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(&out, Int64(day), width: 2)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(&out, secondOfDay / 3600, width: 2)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(&out, (secondOfDay % 3600) / 60, width: 2)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(&out, secondOfDay % 60, width: 2)
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            var position = 0
+            func digits(_ value: Int64, _ width: Int) {
+                var rest = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[position + offset] = UInt8(48 + rest % 10)
+                    rest /= 10
+                }
+                position += width
+            }
+            func char(_ byte: UInt8) {
+                buffer[position] = byte
+                position += 1
+            }
+            digits(year, 4)
+            char(0x2D)
+            digits(Int64(month), 2)
+            char(0x2D)
+            digits(Int64(day), 2)
+            char(0x54)
+            digits(secondOfDay / 3600, 2)
+            char(0x3A)
+            digits((secondOfDay % 3600) / 60, 2)
+            char(0x3A)
+            digits(secondOfDay % 60, 2)
+            char(0x5A)
+            return position
+        }
     }
 
     /// Formats an optional instant; nil stays nil.
@@ -42,6 +55,7 @@ public enum Timestamp {
     /// seconds, with a `+hh:mm` offset instead of `Z`, or a bare date `2026-11-21`
     /// (midnight UTC). Returns nil for anything else.
     public static func parse(_ text: String) -> Date? {
+        if let canonical = parseCanonical(text) { return canonical }
         let bytes = Array(text.utf8)
         var index = 0
         func number(_ width: Int) -> Int64? {
@@ -94,6 +108,32 @@ public enum Timestamp {
         return Date(timeIntervalSince1970: Double(total))
     }
 
+    /// The stored form, `YYYY-MM-DDTHH:MM:SSZ`, without allocating (leads are read by the
+    /// hundred thousand); nil for anything else, which `parse` then handles.
+    private static func parseCanonical(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { bytes -> Date? in
+            guard bytes.count == 20, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A,
+                  bytes[16] == 0x3A, bytes[19] == 0x5A else { return nil }
+            func number(_ start: Int, _ width: Int) -> Int64? {
+                var value: Int64 = 0
+                for index in start..<(start + width) {
+                    let byte = bytes[index]
+                    guard byte >= 48, byte <= 57 else { return nil }
+                    value = value * 10 + Int64(byte - 48)
+                }
+                return value
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+                  let minute = number(14, 2), let second = number(17, 2), (1...12).contains(month), (1...31).contains(day),
+                  hour < 24, minute < 60, second < 60
+            else { return nil }
+            let days = daysFromCivil(year: year, month: month, day: day)
+            guard day <= 28 || civilDate(fromDays: days) == (year, Int(month), Int(day)) else { return nil }
+            return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second))
+        }
+    }
+
     /// The UTC calendar date of an instant, as `YYYY-MM-DD`.
     public static func utcDay(_ date: Date) -> String {
         String(format(date).prefix(10))
@@ -122,13 +162,24 @@ public enum Timestamp {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    private static func appendDigits(_ out: inout [UInt8], _ value: Int64, width: Int) {
-        var digits = [UInt8](repeating: 48, count: width)
-        var rest = value
-        for position in stride(from: width - 1, through: 0, by: -1) {
-            digits[position] = UInt8(48 + rest % 10)
-            rest /= 10
+}
+
+/// Remembers the last instant it formatted: a tick writes "now" a dozen times per lead, and
+/// now changes at most once a second.
+final class TimestampCache {
+    private var seconds = Int64.min
+    private var text = ""
+
+    func format(_ date: Date) -> String {
+        let value = Int64(date.timeIntervalSince1970.rounded(.down))
+        if value != seconds {
+            seconds = value
+            text = Timestamp.format(date)
         }
-        out.append(contentsOf: digits)
+        return text
+    }
+
+    func format(_ date: Date?) -> String? {
+        date.map { format($0) }
     }
 }

@@ -38,6 +38,12 @@ public struct Tick {
         return try scope.write("starting a tick of \(request.slug)") { db in
             let stored = try CampaignQueries.require(db, slug: request.slug)
             let campaign = stored.campaign
+            // Secrets and transport first: a missing variable fails the tick before it writes anything.
+            _ = try MessageBuilder.unsubscribeSecret(of: campaign, in: dependencies.secrets)
+            let transport: any Transport = switch request.mode {
+            case .proof: ProofTransport()
+            case .live: request.dryRun ? DryRunTransport() : try dependencies.makeTransport(campaign)
+            }
             let now = clock.now()
             let (grant, takeover) = try LeaseQueries.acquire(
                 db, campaignID: stored.id, slug: stored.slug, owner: dependencies.owner, now: now,
@@ -62,7 +68,7 @@ public struct Tick {
             try RunQueries.insert(db, run)
             let used = try TickQueries.quotaUsed(db, campaignID: stored.id, day: quotaDay)
             return TickRun.State(stored: stored, grant: grant, startedAt: now, perTickLimit: perTick,
-                                 quotaDay: quotaDay, quotaUsed: used)
+                                 quotaDay: quotaDay, quotaUsed: used, transport: transport)
         }
     }
 }

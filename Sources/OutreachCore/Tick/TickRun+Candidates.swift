@@ -23,28 +23,28 @@ extension TickRun {
         switch try verdict(db, lead, stepIndex: lead.stepIndex) {
         case .block(let kind, let reason):
             try TickQueries.updateLead(db, leadID: lead.id, status: .blocked, stepIndex: lead.stepIndex, nextActionAt: nil,
-                                       lastContactedAt: lead.lastContactedAt, blockedReason: reason, now: now)
+                                       lastContactedAt: stamps.format(lead.lastContactedAt), blockedReason: reason, now: stamps.format(now))
             try decide(db, lead, stepIndex: lead.stepIndex, kind, reason: reason, statusAfter: .blocked, nextActionAt: nil)
         case .postpone(let kind, let until, let reason):
-            try TickQueries.postponeLead(db, leadID: lead.id, until: until, now: now)
-            try decide(db, lead, stepIndex: lead.stepIndex, kind, reason: reason, statusAfter: lead.status, nextActionAt: until)
+            try TickQueries.postponeLead(db, leadID: lead.id, until: stamps.format(until), now: stamps.format(now))
+            try decide(db, lead, stepIndex: lead.stepIndex, kind, reason: reason, statusAfter: lead.status, nextActionAt: stamps.format(until))
         case .quotaExhausted(let reason):
             try decide(db, lead, stepIndex: lead.stepIndex, .skippedQuota, reason: reason, statusAfter: lead.status,
-                       nextActionAt: lead.nextActionAt)
+                       nextActionAt: stamps.format(lead.nextActionAt))
             return .stop(.dailyQuota)
         case .complete:
             try TickQueries.updateLead(db, leadID: lead.id, status: .completed, stepIndex: lead.stepIndex, nextActionAt: nil,
-                                       lastContactedAt: lead.lastContactedAt, blockedReason: nil, now: now)
+                                       lastContactedAt: stamps.format(lead.lastContactedAt), blockedReason: nil, now: stamps.format(now))
             try decide(db, lead, stepIndex: lead.stepIndex, .completed, reason: "no step \(lead.stepIndex + 1) in the campaign",
                        statusAfter: .completed, nextActionAt: nil)
         case .dispatch(let stepIndex):
             let step = campaign.steps[stepIndex]
             let key = MessageBuilder.idempotencyKey(campaignID: campaignID, leadID: lead.id, stepID: step.id, stepIndex: stepIndex)
-            switch builder!.build(lead: lead, stepIndex: stepIndex, idempotencyKey: key, date: now) {
+            switch try builder.get().build(lead: lead, stepIndex: stepIndex, idempotencyKey: key, date: now) {
             case .failure(let missing):
                 try decide(db, lead, stepIndex: stepIndex, .skippedTemplateError,
                            reason: "step \(step.id) needs {{\(missing.name)}}, which this lead does not have",
-                           statusAfter: lead.status, nextActionAt: lead.nextActionAt)
+                           statusAfter: lead.status, nextActionAt: stamps.format(lead.nextActionAt))
             case .success(let message):
                 if let stop = try breakerStop(db, lead, stepIndex: stepIndex) { return stop }
                 var pending = PendingDispatch(lead: lead, stepIndex: stepIndex, message: message, jobID: nil, attempt: 1,
@@ -52,11 +52,11 @@ extension TickRun {
                 let initialStatus: JobStatus = request.mode == .proof ? .sentProof : .dispatching
                 guard let jobID = try TickQueries.insertJob(
                     db, campaignID: campaignID, leadID: lead.id, runID: state.grant.runID, key: key, stepID: step.id,
-                    stepIndex: stepIndex, mode: request.mode, transport: transport!.breakerKey, status: initialStatus, now: now)
+                    stepIndex: stepIndex, mode: request.mode, transport: transport.breakerKey, status: initialStatus, now: stamps.format(now))
                 else {
                     try decide(db, lead, stepIndex: stepIndex, .skippedDuplicate,
                                reason: "a job with key \(key) already exists; it is never dispatched twice",
-                               statusAfter: lead.status, nextActionAt: lead.nextActionAt)
+                               statusAfter: lead.status, nextActionAt: stamps.format(lead.nextActionAt))
                     return .proceed
                 }
                 pending.jobID = jobID
@@ -72,17 +72,26 @@ extension TickRun {
         return .proceed
     }
 
-    /// Gathers the facts and judges a lead for `stepIndex`.
+    /// Gathers the facts and judges a lead for `stepIndex`. Facts are looked up only as far
+    /// as the rules' order needs them: a DNC lead costs no query, a listed address no
+    /// last-contact lookup; `Eligibility` alone decides.
     func verdict(_ db: Database, _ lead: Lead, stepIndex: Int) throws -> Verdict {
         let instant = now
         let zone = campaign.window.recipientTimezone ? (lead.timezone ?? campaign.timezone) : campaign.timezone
-        let facts = try TickQueries.facts(db, email: lead.email, domain: lead.domain, campaignID: campaignID, now: instant,
-                                          needLastContact: campaign.limits.cooldownSeconds > 0)
         let context = Eligibility.Context(
             now: instant, window: windows.state(at: instant, zone: zone), windowZone: zone,
             cooldownSeconds: campaign.limits.cooldownSeconds,
             quotaRemaining: campaign.limits.dailyQuota - state.quotaUsed, dailyQuota: campaign.limits.dailyQuota,
             stepCount: campaign.steps.count)
+        var facts = ComplianceFacts()
+        if !lead.dnc {
+            facts = try TickQueries.listFacts(db, email: lead.email, domain: lead.domain, campaignID: campaignID,
+                                              now: stamps.format(instant))
+            let listed = facts.unsubscribe != nil || facts.emailSuppression != nil || facts.domainSuppression != nil
+            if !listed, context.window.isOpen, campaign.limits.cooldownSeconds > 0 {
+                facts.lastContactAt = try TickQueries.lastContact(db, email: lead.email)
+            }
+        }
         return Eligibility.evaluate(dnc: lead.dnc, dncReason: lead.dncReason, stepIndex: stepIndex, facts: facts, context: context)
     }
 
@@ -99,23 +108,23 @@ extension TickRun {
             try TickQueries.updateJob(db, jobID: job.id, status: .cancelled, attempt: job.attempt, nextAttemptAt: nil,
                                       error: "cancelled before retry: \(reason)", now: instant)
             try TickQueries.updateLead(db, leadID: lead.id, status: .blocked, stepIndex: lead.stepIndex, nextActionAt: nil,
-                                       lastContactedAt: lead.lastContactedAt, blockedReason: reason, now: instant)
+                                       lastContactedAt: stamps.format(lead.lastContactedAt), blockedReason: reason, now: stamps.format(instant))
             try decide(db, lead, stepIndex: job.stepIndex, kind, reason: reason, statusAfter: .blocked, nextActionAt: nil,
                        job: (job.id, .cancelled, job.attempt, nil, reason))
         case .postpone(let kind, let until, let reason):
             try TickQueries.updateJob(db, jobID: job.id, status: .retryScheduled, attempt: job.attempt, nextAttemptAt: until,
                                       error: job.lastError, now: instant)
             try decide(db, lead, stepIndex: job.stepIndex, kind, reason: reason, statusAfter: lead.status,
-                       nextActionAt: lead.nextActionAt, job: (job.id, .retryScheduled, job.attempt, until, job.lastError))
+                       nextActionAt: stamps.format(lead.nextActionAt), job: (job.id, .retryScheduled, job.attempt, until, job.lastError))
         case .quotaExhausted(let reason):
             try decide(db, lead, stepIndex: job.stepIndex, .skippedQuota, reason: reason, statusAfter: lead.status,
-                       nextActionAt: lead.nextActionAt, job: (job.id, job.status, job.attempt, job.nextAttemptAt, job.lastError))
+                       nextActionAt: stamps.format(lead.nextActionAt), job: (job.id, job.status, job.attempt, job.nextAttemptAt, job.lastError))
             return .stop(.dailyQuota)
         case .complete:
             try TickQueries.updateJob(db, jobID: job.id, status: .cancelled, attempt: job.attempt, nextAttemptAt: nil,
                                       error: "cancelled: the campaign no longer has step \(job.stepIndex + 1)", now: instant)
             try TickQueries.updateLead(db, leadID: lead.id, status: .completed, stepIndex: lead.stepIndex, nextActionAt: nil,
-                                       lastContactedAt: lead.lastContactedAt, blockedReason: nil, now: instant)
+                                       lastContactedAt: stamps.format(lead.lastContactedAt), blockedReason: nil, now: stamps.format(instant))
             try decide(db, lead, stepIndex: job.stepIndex, .completed, reason: "no step \(job.stepIndex + 1) in the campaign",
                        statusAfter: .completed, nextActionAt: nil, job: (job.id, .cancelled, job.attempt, nil, nil))
         case .dispatch:
@@ -143,7 +152,8 @@ extension TickRun {
                              job: (id: Int64, status: JobStatus, attempt: Int, nextAttemptAt: Date?, error: String?)? = nil)
         throws -> GroupResult?
     {
-        guard request.mode == .live, let key = transport?.breakerKey else { return nil }
+        guard request.mode == .live else { return nil }
+        let key = transport.breakerKey
         let instant = now
         switch breaker.permission(try BreakerQueries.state(db, key: key), key: key, now: instant) {
         case .allowed:
@@ -155,14 +165,15 @@ extension TickRun {
         case .blocked(let until):
             try decide(db, lead, stepIndex: stepIndex, .skippedCircuitOpen,
                        reason: "the \(key) transport failed repeatedly; its circuit breaker is open until \(Timestamp.format(until))",
-                       statusAfter: lead.status, nextActionAt: lead.nextActionAt, job: job)
+                       statusAfter: lead.status, nextActionAt: stamps.format(lead.nextActionAt), job: job)
             return .stop(.circuitOpen)
         }
     }
 
     /// Feeds a send's outcome to the transport's breaker.
     private func recordBreaker(_ db: Database, _ outcome: SendOutcome) throws {
-        guard request.mode == .live, let key = transport?.breakerKey else { return }
+        guard request.mode == .live else { return }
+        let key = transport.breakerKey
         let instant = now
         let before = try BreakerQueries.state(db, key: key)
         let after = breaker.record(outcome, on: before, key: key, now: instant)
@@ -186,8 +197,8 @@ extension TickRun {
                                       nextAttemptAt: nil, error: nil, now: instant)
         }
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: pending.lead.status, stepIndex: pending.lead.stepIndex,
-                                   nextActionAt: nil, lastContactedAt: pending.lead.lastContactedAt, blockedReason: nil,
-                                   now: instant)
+                                   nextActionAt: nil, lastContactedAt: stamps.format(pending.lead.lastContactedAt), blockedReason: nil,
+                                   now: stamps.format(instant))
         try decide(db, pending.lead, stepIndex: pending.stepIndex, pending.kind, reason: nil, statusAfter: pending.lead.status,
                    nextActionAt: nil, job: (pending.jobID!, .dispatching, pending.attempt, nil, nil), usesQuota: true)
     }
@@ -197,16 +208,16 @@ extension TickRun {
         let instant = now
         let (status, next) = advance(pending.stepIndex, at: instant)
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: status, stepIndex: pending.stepIndex + 1,
-                                   nextActionAt: next, lastContactedAt: instant, blockedReason: nil, now: instant)
+                                   nextActionAt: stamps.format(next), lastContactedAt: stamps.format(instant), blockedReason: nil, now: stamps.format(instant))
         if request.mode == .proof {
             try decide(db, pending.lead, stepIndex: pending.stepIndex, pending.kind, reason: nil, statusAfter: status,
-                       nextActionAt: next, job: (pending.jobID!, jobStatus, pending.attempt, nil, nil), usesQuota: true)
+                       nextActionAt: stamps.format(next), job: (pending.jobID!, jobStatus, pending.attempt, nil, nil), usesQuota: true)
         } else {
             try TickQueries.updateJob(db, jobID: pending.jobID!, status: jobStatus, attempt: pending.attempt, nextAttemptAt: nil,
                                       error: nil, now: instant)
             try TickQueries.settleDecision(db, runID: state.grant.runID, leadID: pending.lead.id, jobStatus: jobStatus,
                                            attempt: pending.attempt, nextAttemptAt: nil, error: nil, statusAfter: status,
-                                           nextActionAt: next)
+                                           nextActionAt: stamps.format(next))
         }
     }
 
@@ -258,8 +269,8 @@ extension TickRun {
         try TickQueries.updateJob(db, jobID: pending.jobID!, status: jobStatus, attempt: pending.attempt, nextAttemptAt: nil,
                                   error: error, now: instant)
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: leadStatus, stepIndex: pending.lead.stepIndex,
-                                   nextActionAt: nil, lastContactedAt: pending.lead.lastContactedAt, blockedReason: reason,
-                                   now: instant)
+                                   nextActionAt: nil, lastContactedAt: stamps.format(pending.lead.lastContactedAt), blockedReason: reason,
+                                   now: stamps.format(instant))
         try TickQueries.settleDecision(db, runID: state.grant.runID, leadID: pending.lead.id, jobStatus: jobStatus,
                                        attempt: pending.attempt, nextAttemptAt: nil, error: error, statusAfter: leadStatus,
                                        nextActionAt: nil)
@@ -267,12 +278,12 @@ extension TickRun {
 
     /// Records one decision row and counts it.
     func decide(_ db: Database, _ lead: Lead, stepIndex: Int, _ kind: DecisionKind, reason: String?, statusAfter: LeadStatus,
-                nextActionAt: Date?, job: (id: Int64, status: JobStatus, attempt: Int, nextAttemptAt: Date?, error: String?)? = nil,
+                nextActionAt: String?, job: (id: Int64, status: JobStatus, attempt: Int, nextAttemptAt: Date?, error: String?)? = nil,
                 usesQuota: Bool = false) throws {
         try TickQueries.insertDecision(db, DecisionRow(
             runID: state.grant.runID, campaignID: campaignID, leadID: lead.id, stepIndex: stepIndex, kind: kind, reason: reason,
             jobID: job?.id, jobStatus: job?.status, attempt: job?.attempt, nextAttemptAt: job?.nextAttemptAt, error: job?.error,
-            quotaDay: usesQuota ? state.quotaDay : nil, statusAfter: statusAfter, nextActionAt: nextActionAt, decidedAt: now))
+            quotaDay: usesQuota ? state.quotaDay : nil, statusAfter: statusAfter, nextActionAt: nextActionAt, decidedAt: stamps.format(now)))
         decisionCounts[kind, default: 0] += 1
         if kind.isDispatch {
             counters.dispatched += 1

@@ -12,6 +12,7 @@ final class TickRun {
         let perTickLimit: Int
         var quotaDay: String
         var quotaUsed: Int
+        let transport: any Transport
     }
 
     /// How one unit of work ended.
@@ -35,11 +36,16 @@ final class TickRun {
     var counters = RunCounters()
     var decisionCounts: [DecisionKind: Int] = [:]
     let windows: WindowStateCache
+    /// "now" is written a dozen times per lead; it is formatted once per second.
+    let stamps = TimestampCache()
     let backoff: BackoffPolicy
     let breaker: CircuitBreaker
     var logger: Logger
-    private(set) var builder: MessageBuilder?
-    private(set) var transport: (any Transport)?
+    let transport: any Transport
+    /// Built on the first lead that needs a message: a tick with nothing due parses no template.
+    lazy var builder: Result<MessageBuilder, any Error> = Result {
+        try MessageBuilder(campaign: campaign, secrets: dependencies.secrets)
+    }
     private let monotonicStart = ContinuousClock.now
 
     init(request: TickRequest, dependencies: TickDependencies, scope: any DatabaseScope, state: State) {
@@ -52,6 +58,7 @@ final class TickRun {
         windows = WindowStateCache(window: SendingWindow(campaign.window))
         backoff = BackoffPolicy(campaign.retry)
         breaker = CircuitBreaker(campaign.circuitBreaker)
+        transport = state.transport
         logger = dependencies.logger
         logger[metadataKey: "campaign"] = .string(campaign.slug)
         logger[metadataKey: "run_id"] = .string(state.grant.runID)
@@ -76,7 +83,6 @@ final class TickRun {
                 }
                 ending = (.stopped, gate)
             } else {
-                try prepareDispatch()
                 var reason: StopReason?
                 if request.mode == .live {
                     try recoverInFlight()
@@ -133,15 +139,6 @@ final class TickRun {
         }
     }
 
-    /// Builds the message builder and transport once the gates passed (they may need secrets).
-    private func prepareDispatch() throws {
-        builder = try MessageBuilder(campaign: campaign, secrets: dependencies.secrets)
-        switch request.mode {
-        case .proof: transport = ProofTransport()
-        case .live: transport = request.dryRun ? DryRunTransport() : try dependencies.makeTransport(campaign)
-        }
-    }
-
     /// SPEC §4 step 3: jobs left `dispatching` by an earlier run become `unknown`.
     private func recoverInFlight() throws {
         let recovered = try scope.write("recovering interrupted jobs of \(campaign.slug)") { db in
@@ -172,7 +169,7 @@ final class TickRun {
             case .stop(let reason): return reason
             case .proceed: continue
             case .claimed(let pending):
-                let outcome = transport!.send(pending.message)
+                let outcome = transport.send(pending.message)
                 try scope.write("recording the result of job \(pending.jobID ?? 0)") { db in
                     try guardLease(db)
                     try settle(db, pending, outcome: outcome)
@@ -191,7 +188,7 @@ final class TickRun {
         let groupStart = ContinuousClock.now
         switch phase {
         case .dueLeads:
-            let leads = try TickQueries.dueLeads(db, campaignID: campaignID, now: now, after: cursor,
+            let leads = try TickQueries.dueLeads(db, campaignID: campaignID, now: stamps.format(now), after: cursor,
                                                  runID: state.grant.runID, limit: groupLimit)
             guard let first = leads.first else { return .exhausted }
             if let stop = try midRunStop(db, first: first, stepIndex: first.stepIndex) { return .stop(stop) }
@@ -246,7 +243,7 @@ final class TickRun {
         }
         guard preLeadStop() == nil else { return reason }
         try decide(db, lead, stepIndex: stepIndex, kind, reason: "\(reason!.rawValue) turned on during the run",
-                   statusAfter: lead.status, nextActionAt: lead.nextActionAt)
+                   statusAfter: lead.status, nextActionAt: stamps.format(lead.nextActionAt))
         return reason
     }
 

@@ -10,7 +10,7 @@ struct CampaignCommand: ParsableCommand {
         subcommands: [Apply.self, List.self, Show.self, Pause.self, Resume.self, Approve.self])
 
     struct Apply: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create or update a campaign from its YAML file.")
+        static let configuration = CommandConfiguration(commandName: "apply", abstract: "Create or update a campaign from its YAML file.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign file (YAML).") var file: String
 
@@ -36,7 +36,7 @@ struct CampaignCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the campaigns.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the campaigns.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var format: FormatOptions
 
@@ -58,7 +58,7 @@ struct CampaignCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a campaign: settings, approval, lease and steps.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a campaign: settings, approval, lease and steps.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign slug.") var slug: String
         @Option(name: .long, help: "Output format: text or json.") var format: String = "text"
@@ -81,7 +81,7 @@ struct CampaignCommand: ParsableCommand {
     }
 
     struct Pause: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Pause a campaign: ticks stop before their next dispatch.")
+        static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a campaign: ticks stop before their next dispatch.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign slug.") var slug: String
         @Option(help: "Why (shown in status and runs).") var reason: String?
@@ -100,7 +100,7 @@ struct CampaignCommand: ParsableCommand {
     }
 
     struct Resume: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Resume a paused campaign.")
+        static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused campaign.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign slug.") var slug: String
 
@@ -119,6 +119,7 @@ struct CampaignCommand: ParsableCommand {
 
     struct Approve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "approve",
             abstract: "Approve the campaign's current content (sender, steps, templates, unsubscribe) for live sending.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign slug.") var slug: String

@@ -10,6 +10,7 @@ struct EventsCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import events from .jsonl or .csv (id, type, email, campaign, at, bounce); re-importing an id changes nothing.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The events file (.jsonl or .csv).") var file: String

@@ -10,7 +10,7 @@ struct JobsCommand: ParsableCommand {
         subcommands: [List.self, Retry.self, Cancel.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a campaign's jobs.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a campaign's jobs.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign slug.") var slug: String
         @Option(help: "Only jobs with this status.") var status: String?
@@ -47,6 +47,7 @@ struct JobsCommand: ParsableCommand {
 
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "retry",
             abstract: "Re-dispatch a failed, dead or unknown job: the next live tick sends its stored message with the same idempotency key, after checking every rule again.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The job id.") var jobID: Int64
@@ -65,6 +66,7 @@ struct JobsCommand: ParsableCommand {
 
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cancel",
             abstract: "Cancel a pending, unknown, failed or dead job; it is never sent and its lead leaves the sequence as failed.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The job id.") var jobID: Int64
@@ -86,7 +88,7 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs", abstract: "List a campaign's runs.", subcommands: [List.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a campaign's runs, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a campaign's runs, newest first.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign slug.") var slug: String
         @OptionGroup var format: FormatOptions

@@ -11,6 +11,7 @@ struct LeadsCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import a lead CSV (header required; email, first_name, last_name, company, timezone, dnc; other columns become template attributes).",
             discussion: "All-or-nothing: any invalid row fails the import (exit 65) and nothing is written, unless --rejects is given.")
         @OptionGroup var global: GlobalOptions
@@ -34,7 +35,7 @@ struct LeadsCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a campaign's leads.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a campaign's leads.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign slug.") var slug: String
         @Option(help: "Only leads with this status (new, active, completed, replied, bounced, blocked, failed).")
@@ -72,6 +73,7 @@ struct LeadsCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a lead: its state, jobs, decisions, and why it is or is not eligible now.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign slug.") var slug: String

@@ -10,7 +10,7 @@ struct UnsubscribeCommand: ParsableCommand {
         subcommands: [Add.self, List.self, UnsubscribeImport.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Unsubscribe an address from every campaign, or from one.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Unsubscribe an address from every campaign, or from one.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The email address.") var email: String
         @Option(help: "Only this campaign (default: every campaign).") var campaign: String?
@@ -33,7 +33,7 @@ struct UnsubscribeCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List unsubscribes, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List unsubscribes, newest first.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var format: FormatOptions
 
@@ -80,7 +80,7 @@ struct SuppressCommand: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a suppression, optionally until a date.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a suppression, optionally until a date.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var target: Target
         @Option(help: "Why (kept for the audit trail).") var reason: String?
@@ -111,7 +111,7 @@ struct SuppressCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "End a suppression (its history is kept).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "End a suppression (its history is kept).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var target: Target
 
@@ -132,7 +132,7 @@ struct SuppressCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List suppressions, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List suppressions, newest first.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Include removed suppressions.") var all = false
         @OptionGroup var format: FormatOptions

@@ -20,7 +20,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Debug details in the log, one line per decision.")
     var verbose = false
 
-    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+    /// Read once: `ProcessInfo.environment` builds a new dictionary on every call.
+    private static let environment = ProcessInfo.processInfo.environment
+    private var environment: [String: String] { Self.environment }
 
     func validate() throws {
         _ = try clock()

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Wall time and peak resident memory of one run.
+struct Sample {
+    let seconds: Double
+    let peakKB: Int
+}
+
+/// Median, minimum and maximum of repeated measurements.
+struct Spread {
+    let median: Double
+    let min: Double
+    let max: Double
+
+    init(_ values: [Double]) {
+        let sorted = values.sorted()
+        median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        min = sorted.first ?? 0
+        max = sorted.last ?? 0
+    }
+
+    func text(_ format: (Double) -> String) -> String {
+        "\(format(median)) [\(format(min))–\(format(max))]"
+    }
+}
+
+/// Runs a program to completion and measures it with `wait4`, which reports the child's own
+/// peak resident set size. Output goes to a log file; a failure stops the benchmark.
+func measure(_ executable: String, _ arguments: [String], environment: [String: String], log: String) throws -> Sample {
+    var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let start = DispatchTime.now()
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    var usage = rusage()
+    guard wait4(pid, &status, 0, &usage) == pid else { throw BenchError("wait4 failed for \(executable)") }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    let exited = (status & 0x7f) == 0
+    let code = (status >> 8) & 0xff
+    guard exited, code == 0 else {
+        let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: "\n") ?? ""
+        throw BenchError("\(([executable] + arguments).joined(separator: " ")) failed (status \(status)): \(tail)")
+    }
+    return Sample(seconds: seconds, peakKB: Int(usage.ru_maxrss))
+}
+
+/// Times a block in this process.
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now()
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Copies a database file (the source has no WAL: it was closed cleanly).
+func copyDatabase(_ source: String, to target: String) throws {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: target + suffix) }
+    try FileManager.default.copyItem(atPath: source, toPath: target)
+}
+
+/// Thousands separators for the table.
+func grouped(_ value: Double) -> String {
+    let digits = String(Int(value.rounded()))
+    var out = ""
+    for (index, char) in digits.reversed().enumerated() {
+        if index > 0, index % 3 == 0 { out.append(",") }
+        out.append(char)
+    }
+    return String(out.reversed())
+}
