@@ -38,6 +38,7 @@ install: build
 	install -m 0755 .build/release/outreach-http $(DESTDIR)$(PREFIX)/bin/outreach-http
 
 bench: deps
+	@./.ci/apt-ensure time
 	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS)
 	.build/release/outreach-bench $(BENCH_ARGS)
 

@@ -24,9 +24,26 @@ struct Spread {
     }
 }
 
-/// Runs a program to completion and measures it with `wait4`, which reports the child's own
-/// peak resident set size. Output goes to a log file; a failure stops the benchmark.
-func measure(_ executable: String, _ arguments: [String], environment: [String: String], log: String) throws -> Sample {
+/// Runs a program to completion and measures its wall time; with `memory`, also its peak
+/// resident set size. Output goes to a log file; a failure stops the benchmark.
+///
+/// Peak memory comes from GNU time (`/usr/bin/time -f %M`), not from `wait4` here: Linux
+/// carries the parent's peak RSS over into a spawned child at exec, so a child of this
+/// (large) process would report the benchmark's own peak. GNU time forks from its own small
+/// process. Timed runs are spawned directly, so the wrapper never adds to a duration.
+func measure(_ executable: String, _ arguments: [String], environment: [String: String], log: String,
+             memory: Bool = false) throws -> Sample {
+    guard memory else { return try spawnAndWait(executable, arguments, environment: environment, log: log) }
+    let report = log + ".rss"
+    try? FileManager.default.removeItem(atPath: report)
+    let sample = try spawnAndWait("/usr/bin/time", ["-f", "%M", "-o", report, executable] + arguments, environment: environment, log: log)
+    guard let text = try? String(contentsOfFile: report, encoding: .utf8),
+          let kilobytes = Int(text.split(separator: "\n").last.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "")
+    else { throw BenchError("GNU time wrote no peak RSS for \(executable); is the Debian package `time` installed?") }
+    return Sample(seconds: sample.seconds, peakKB: kilobytes)
+}
+
+private func spawnAndWait(_ executable: String, _ arguments: [String], environment: [String: String], log: String) throws -> Sample {
     var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -68,10 +85,16 @@ struct BenchError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Copies a database file (the source has no WAL: it was closed cleanly).
+/// Copies a database file (closed cleanly, so its WAL is checkpointed) and syncs the copy:
+/// otherwise the kernel is still writing hundreds of megabytes back while the next timed run
+/// reads the file, and the copy's I/O is measured instead of the tick.
 func copyDatabase(_ source: String, to target: String) throws {
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: target + suffix) }
     try FileManager.default.copyItem(atPath: source, toPath: target)
+    let descriptor = open(target, O_RDONLY)
+    guard descriptor >= 0 else { throw BenchError("cannot open \(target)") }
+    fsync(descriptor)
+    close(descriptor)
 }
 
 /// Thousands separators for the table.

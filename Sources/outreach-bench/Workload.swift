@@ -98,12 +98,13 @@ struct Workload {
         return (database, imported.seconds)
     }
 
-    /// Runs `outreach tick bench` on a copy of `template` and measures it.
-    func tick(template: String, extra: [String] = []) throws -> (Sample, String) {
+    /// Runs `outreach tick bench` on a copy of `template` and measures it (with `memory`, its
+    /// peak resident memory too).
+    func tick(template: String, extra: [String] = [], memory: Bool = false) throws -> (Sample, String) {
         let copy = "\(folder)/tick.sqlite"
         try copyDatabase(template, to: copy)
         let sample = try measure(outreach, ["tick", "bench", "--db", copy, "--now", Self.now] + extra,
-                                 environment: environment, log: "\(folder)/outreach.log")
+                                 environment: environment, log: "\(folder)/outreach.log", memory: memory)
         return (sample, copy)
     }
 }

@@ -116,16 +116,16 @@ func main() throws {
     let (thousandDB, _) = try work.buildDatabase(leads: 1_000, name: "thousand")
     for run in 1...options.runs {
         note("3. memory of a \(grouped(Double(options.big)))-lead tick and its export, run \(run)")
-        let (tick, after) = try work.tick(template: bigDB)
+        let (tick, after) = try work.tick(template: bigDB, memory: true)
         bigTickKB.append(Double(tick.peakKB))
         let out = options.folder + "/artifacts"
         try? FileManager.default.removeItem(atPath: out)
         let export = try measure(outreach, ["export", "bench", "--latest", "--out", out, "--db", after],
-                                 environment: work.environment, log: options.folder + "/outreach.log")
+                                 environment: work.environment, log: options.folder + "/outreach.log", memory: true)
         exportKB.append(Double(export.peakKB))
         try? FileManager.default.removeItem(atPath: out)
-        hundredKB.append(Double(try work.tick(template: mainDB).0.peakKB))
-        thousandKB.append(Double(try work.tick(template: thousandDB).0.peakKB))
+        hundredKB.append(Double(try work.tick(template: mainDB, memory: true).0.peakKB))
+        thousandKB.append(Double(try work.tick(template: thousandDB, memory: true).0.peakKB))
     }
     let megabytes: (Double) -> String = { String(format: "%.1f MB", $0 / 1024) }
     rows.append(ResultRow(measure: "3. peak RSS, tick of \(grouped(Double(options.big))) leads", value: Spread(bigTickKB).text(megabytes),

@@ -32,7 +32,7 @@ public struct Listing: Sendable {
         case .csv:
             return CSVWriter.line(columns) + rows.map { CSVWriter.line($0.map(Self.text)) }.joined()
         case .table:
-            let cells = [columns] + rows.map { $0.map { Self.text($0).replacingOccurrences(of: "\n", with: " ") } }
+            let cells = [columns] + rows.map { $0.map { RFC5322.clean(Self.text($0)) } }
             var widths = columns.map(\.count)
             for row in cells {
                 for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }

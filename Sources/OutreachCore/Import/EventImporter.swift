@@ -192,28 +192,17 @@ private struct EventSource {
     }
 }
 
-/// Reads a UTF-8 text file line by line (LF or CRLF), with line numbers.
+/// Reads a UTF-8 text file line by line (LF or CRLF) in 64 KiB chunks, with line numbers.
 struct LineReader {
-    private var reader: CSVLineSplitter
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var atEnd = false
+    private var line = 0
 
     init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path), let handle = FileHandle(forReadingAtPath: path) else {
             throw OutreachError.inputMissing("The file \(path) does not exist or cannot be read; check the path.")
         }
-        reader = CSVLineSplitter(handle: handle)
-    }
-
-    mutating func next() throws -> (Int, String)? { try reader.next() }
-}
-
-/// Splits a file into lines in 64 KiB chunks.
-struct CSVLineSplitter {
-    let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private var atEnd = false
-    private var line = 0
-
-    init(handle: FileHandle) {
         self.handle = handle
     }
 
@@ -223,24 +212,23 @@ struct CSVLineSplitter {
                 var bytes = Array(buffer[..<newline])
                 buffer.removeSubrange(...newline)
                 if bytes.last == 0x0D { bytes.removeLast() }
-                line += 1
-                guard let text = String(validating: bytes, as: UTF8.self) else {
-                    throw OutreachError.badInput("line \(line) is not valid UTF-8 text; nothing was imported.")
-                }
-                return (line, text)
+                return try decode(bytes)
             }
             if atEnd {
                 guard !buffer.isEmpty else { return nil }
-                line += 1
-                let bytes = buffer
-                buffer = []
-                guard let text = String(validating: bytes, as: UTF8.self) else {
-                    throw OutreachError.badInput("line \(line) is not valid UTF-8 text; nothing was imported.")
-                }
-                return (line, text)
+                defer { buffer = [] }
+                return try decode(buffer)
             }
             let data = handle.readData(ofLength: 1 << 16)
             if data.isEmpty { atEnd = true } else { buffer.append(contentsOf: data) }
         }
+    }
+
+    private mutating func decode(_ bytes: [UInt8]) throws -> (Int, String) {
+        line += 1
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw OutreachError.badInput("line \(line) is not valid UTF-8 text; nothing was imported.")
+        }
+        return (line, text)
     }
 }

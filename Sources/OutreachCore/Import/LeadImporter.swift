@@ -208,7 +208,7 @@ struct LeadUpsert {
     func upsert(_ row: LeadRow, source: String) throws -> Outcome {
         let existing = try PreparedStatement.first(db, """
             SELECT id, first_name, last_name, company, timezone, attributes, dnc FROM leads WHERE campaign_id = ? AND email = ?
-            """, { $0.bind(1, campaignID); $0.bind(2, row.email) }) { found in
+            """, [.int(campaignID), .text(row.email)]) { found in
             (id: found.int64(0), firstName: found.string(1), lastName: found.string(2), company: found.string(3),
              timezone: found.string(4), attributes: found.string(5) ?? "{}", dnc: found.int64(6) != 0)
         }
@@ -218,21 +218,11 @@ struct LeadUpsert {
                 INSERT INTO leads (campaign_id, email, first_name, last_name, company, timezone, attributes, dnc, dnc_at,
                     dnc_reason, status, step_index, next_action_at, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?)
-                """) { insert in
-                insert.bind(1, campaignID)
-                insert.bind(2, row.email)
-                insert.bind(3, row.firstName)
-                insert.bind(4, row.lastName)
-                insert.bind(5, row.company)
-                insert.bind(6, row.timezone)
-                insert.bind(7, JSONText.encodeFlat(attributes))
-                insert.bind(8, row.dnc ? 1 : 0)
-                insert.bind(9, row.dnc ? stamp : nil)
-                insert.bind(10, row.dnc ? "imported from \(source)" : nil)
-                insert.bind(11, stamp)
-                insert.bind(12, stamp)
-                insert.bind(13, stamp)
-            }
+                """, [
+                    .int(campaignID), .text(row.email), .text(row.firstName), .text(row.lastName), .text(row.company),
+                    .text(row.timezone), .text(JSONText.encodeFlat(attributes)), .bool(row.dnc), .text(row.dnc ? stamp : nil),
+                    .text(row.dnc ? "imported from \(source)" : nil), .text(stamp), .text(stamp), .text(stamp),
+                ])
             return .inserted
         }
         var attributes = JSONText.decodeFlat(existing.attributes) ?? [:]

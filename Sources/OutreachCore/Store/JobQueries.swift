@@ -12,8 +12,7 @@ public enum JobQueries {
     /// A campaign's jobs, optionally of one status, oldest first; streamed to `body`.
     public static func forEach(_ db: Database, campaignID: Int64, status: JobStatus?, _ body: (JobListing) throws -> Void) throws {
         var sql = """
-            SELECT \(Job.columns.split(separator: ",").map { "j." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
-                   l.email
+            SELECT \(Job.columns(of: "j")), l.email
             FROM jobs j JOIN leads l ON l.id = j.lead_id WHERE j.campaign_id = ?
             """
         var arguments: StatementArguments = [campaignID]

@@ -43,8 +43,7 @@ public enum LeaseQueries {
             SELECT owner, run_id, acquired_at, expires_at, fencing_token FROM leases WHERE campaign_id = ?
             """, arguments: [campaignID])
         guard let row else {
-            try db.execute(sql: "INSERT INTO leases (campaign_id) VALUES (?)", arguments: [campaignID])
-            return Lease(campaignID: campaignID, owner: nil, runID: nil, acquiredAt: nil, expiresAt: nil, fencingToken: 0)
+            throw OutreachError.unexpected("Campaign \(campaignID) has no lease row; the database was edited by hand.")
         }
         return Lease(campaignID: campaignID, owner: row[0], runID: row[1],
                      acquiredAt: (row[2] as String?).flatMap(Timestamp.parse),

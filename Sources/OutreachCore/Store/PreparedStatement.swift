@@ -24,66 +24,55 @@ struct PreparedStatement {
     }
 
     /// Runs a statement that returns no rows.
-    static func execute(_ db: Database, _ sql: String, _ bind: (PreparedStatement) -> Void) throws {
+    static func execute(_ db: Database, _ sql: String, _ values: [SQLValue]) throws {
         let statement = try PreparedStatement(db, sql)
         defer { statement.reset() }
-        bind(statement)
+        statement.bind(values)
         while try statement.step(db) {}
     }
 
     /// The first row, read by `read`, or nil when there is none.
-    static func first<T>(_ db: Database, _ sql: String, _ bind: (PreparedStatement) -> Void,
+    static func first<T>(_ db: Database, _ sql: String, _ values: [SQLValue],
                          _ read: (PreparedStatement) throws -> T) throws -> T? {
         let statement = try PreparedStatement(db, sql)
         defer { statement.reset() }
-        bind(statement)
+        statement.bind(values)
         return try statement.step(db) ? try read(statement) : nil
     }
 
     /// Every row, each read by `read`.
-    static func all<T>(_ db: Database, _ sql: String, _ bind: (PreparedStatement) -> Void,
+    static func all<T>(_ db: Database, _ sql: String, _ values: [SQLValue],
                        _ read: (PreparedStatement) throws -> T) throws -> [T] {
         let statement = try PreparedStatement(db, sql)
         defer { statement.reset() }
-        bind(statement)
+        statement.bind(values)
         var rows: [T] = []
         while try statement.step(db) { rows.append(try read(statement)) }
         return rows
     }
 
-    // MARK: Binding (1-based, like SQLite)
+    // MARK: Binding
 
-    func bind(_ index: Int32, _ value: String) {
-        var value = value
-        value.withUTF8 { buffer in
-            if let base = buffer.baseAddress {
-                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                    _ = sqlite3_bind_text(handle, index, $0, Int32(buffer.count), SQLITE_TRANSIENT_POINTER)
+    private func bind(_ values: [SQLValue]) {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .null:
+                sqlite3_bind_null(handle, index)
+            case .int(let number):
+                sqlite3_bind_int64(handle, index, number)
+            case .text(var text):
+                text.withUTF8 { buffer in
+                    if let base = buffer.baseAddress {
+                        base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                            _ = sqlite3_bind_text(handle, index, $0, Int32(buffer.count), SQLITE_TRANSIENT_POINTER)
+                        }
+                    } else {
+                        _ = sqlite3_bind_text(handle, index, "", 0, SQLITE_TRANSIENT_POINTER)
+                    }
                 }
-            } else {
-                _ = sqlite3_bind_text(handle, index, "", 0, SQLITE_TRANSIENT_POINTER)
             }
         }
-    }
-
-    func bind(_ index: Int32, _ value: String?) {
-        if let value { bind(index, value) } else { sqlite3_bind_null(handle, index) }
-    }
-
-    func bind(_ index: Int32, _ value: Int64) {
-        sqlite3_bind_int64(handle, index, value)
-    }
-
-    func bind(_ index: Int32, _ value: Int64?) {
-        if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
-    }
-
-    func bind(_ index: Int32, _ value: Int) {
-        sqlite3_bind_int64(handle, index, Int64(value))
-    }
-
-    func bind(_ index: Int32, _ value: Int?) {
-        bind(index, value.map(Int64.init))
     }
 
     // MARK: Stepping
@@ -117,6 +106,19 @@ struct PreparedStatement {
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
+}
+
+/// A value bound to a statement parameter.
+enum SQLValue {
+    case text(String)
+    case int(Int64)
+    case null
+
+    static func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
+    static func int(_ value: Int) -> SQLValue { .int(Int64(value)) }
+    static func int(_ value: Int?) -> SQLValue { value.map { .int(Int64($0)) } ?? .null }
+    static func int(_ value: Int64?) -> SQLValue { value.map(SQLValue.int) ?? .null }
+    static func bool(_ value: Bool) -> SQLValue { .int(value ? 1 : 0) }
 }
 
 /// `SQLITE_TRANSIENT`: SQLite copies bound text before `bind` returns.

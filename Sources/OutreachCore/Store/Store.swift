@@ -117,7 +117,7 @@ public struct Store: Sendable {
     /// Runs `work` in a read transaction; errors are wrapped with `doing` as context.
     public func read<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
         do {
-            return try writer.unsafeReentrantRead { db in try work(db) }
+            return try writer.read { db in try work(db) }
         } catch let error as DatabaseError {
             throw OutreachError.wrap(error, while: doing)
         }

@@ -19,10 +19,14 @@ public struct Job: Sendable, Equatable {
     public let createdAt: Date
     public var updatedAt: Date
 
-    static let columns = """
-        id, campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status, attempt,
-        next_attempt_at, last_error, created_at, updated_at
-        """
+    static let columns = columns(of: nil)
+
+    /// The columns `init(row:)` reads, qualified by a table alias when given.
+    static func columns(of alias: String?) -> String {
+        ["id", "campaign_id", "lead_id", "run_id", "idempotency_key", "step_id", "step_index", "mode", "transport", "status",
+         "attempt", "next_attempt_at", "last_error", "created_at", "updated_at"]
+            .map { (alias.map { "\($0)." } ?? "") + $0 }.joined(separator: ", ")
+    }
 
     init(row: Row) {
         id = row[0]
@@ -88,14 +92,8 @@ enum TickQueries {
               AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.run_id = ? AND d.lead_id = leads.id)
             ORDER BY next_action_at, id
             LIMIT ?
-            """, { statement in
-                statement.bind(1, campaignID)
-                statement.bind(2, now)
-                statement.bind(3, cursor.time)
-                statement.bind(4, cursor.id)
-                statement.bind(5, runID)
-                statement.bind(6, limit)
-            }, Lead.init(statement:))
+            """, [.int(campaignID), .text(now), .text(cursor.time), .int(cursor.id), .text(runID), .int(limit)],
+            Lead.init(statement:))
     }
 
     /// Retries that are due, in `(next_attempt_at, id)` order, after the cursor.
@@ -121,7 +119,7 @@ enum TickQueries {
         if let scope = try PreparedStatement.first(db, """
             SELECT campaign_id, source FROM unsubscribes WHERE email = ? AND (campaign_id IS NULL OR campaign_id = ?)
             ORDER BY campaign_id IS NOT NULL LIMIT 1
-            """, { $0.bind(1, email); $0.bind(2, campaignID) },
+            """, [.text(email), .int(campaignID)],
             { row -> ComplianceFacts.UnsubscribeScope in row.isNull(0) ? .global(source: row.string(1)) : .campaign(source: row.string(1)) }) {
             facts.unsubscribe = scope
             return facts
@@ -130,25 +128,19 @@ enum TickQueries {
             SELECT ifnull(reason, '') FROM suppressions
             WHERE kind = ? AND value = ? AND removed_at IS NULL AND created_at <= ? AND (until IS NULL OR until > ?)
             """
-        facts.emailSuppression = try PreparedStatement.first(db, suppression, { statement in
-            statement.bind(1, "email")
-            statement.bind(2, email)
-            statement.bind(3, now)
-            statement.bind(4, now)
-        }, { $0.string(0) ?? "" })
+        facts.emailSuppression = try PreparedStatement.first(db, suppression, [.text("email"), .text(email), .text(now), .text(now)]) {
+            $0.string(0) ?? ""
+        }
         if facts.emailSuppression != nil { return facts }
-        facts.domainSuppression = try PreparedStatement.first(db, suppression, { statement in
-            statement.bind(1, "domain")
-            statement.bind(2, domain)
-            statement.bind(3, now)
-            statement.bind(4, now)
-        }, { $0.string(0) ?? "" })
+        facts.domainSuppression = try PreparedStatement.first(db, suppression, [.text("domain"), .text(domain), .text(now), .text(now)]) {
+            $0.string(0) ?? ""
+        }
         return facts
     }
 
     /// The last contact of an address by any campaign.
     static func lastContact(_ db: Database, email: String) throws -> Date? {
-        try PreparedStatement.first(db, "SELECT max(last_contacted_at) FROM leads WHERE email = ?", { $0.bind(1, email) }) {
+        try PreparedStatement.first(db, "SELECT max(last_contacted_at) FROM leads WHERE email = ?", [.text(email)]) {
             $0.string(0).flatMap(Timestamp.parse)
         } ?? nil
     }
@@ -164,7 +156,7 @@ enum TickQueries {
     /// Units of the daily quota used on a campaign-local day.
     static func quotaUsed(_ db: Database, campaignID: Int64, day: String) throws -> Int {
         try PreparedStatement.first(db, "SELECT count(*) FROM decisions WHERE campaign_id = ? AND quota_day = ?",
-                                    { $0.bind(1, campaignID); $0.bind(2, day) }, { $0.int(0) }) ?? 0
+                                    [.int(campaignID), .text(day)]) { $0.int(0) } ?? 0
     }
 
     // MARK: - Writes
@@ -174,23 +166,12 @@ enum TickQueries {
             INSERT INTO decisions (run_id, campaign_id, lead_id, step_index, decision, reason, job_id, job_status, attempt,
                 next_attempt_at, error, quota_day, status_after, next_action_at, decided_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """) { statement in
-        statement.bind(1, row.runID)
-        statement.bind(2, row.campaignID)
-        statement.bind(3, row.leadID)
-        statement.bind(4, row.stepIndex)
-        statement.bind(5, row.kind.rawValue)
-        statement.bind(6, row.reason)
-        statement.bind(7, row.jobID)
-        statement.bind(8, row.jobStatus?.rawValue)
-        statement.bind(9, row.attempt)
-        statement.bind(10, Timestamp.format(row.nextAttemptAt))
-        statement.bind(11, row.error)
-        statement.bind(12, row.quotaDay)
-        statement.bind(13, row.statusAfter.rawValue)
-        statement.bind(14, row.nextActionAt)
-        statement.bind(15, row.decidedAt)
-        }
+            """, [
+                .text(row.runID), .int(row.campaignID), .int(row.leadID), .int(row.stepIndex), .text(row.kind.rawValue),
+                .text(row.reason), .int(row.jobID), .text(row.jobStatus?.rawValue), .int(row.attempt),
+                .text(Timestamp.format(row.nextAttemptAt)), .text(row.error), .text(row.quotaDay), .text(row.statusAfter.rawValue),
+                .text(row.nextActionAt), .text(row.decidedAt),
+            ])
     }
 
     /// Updates a decision once its job's send is settled (live mode's second transaction).
@@ -214,27 +195,16 @@ enum TickQueries {
                 attempt, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
             ON CONFLICT DO NOTHING
-            """) { statement in
-        statement.bind(1, campaignID)
-        statement.bind(2, leadID)
-        statement.bind(3, runID)
-        statement.bind(4, key)
-        statement.bind(5, stepID)
-        statement.bind(6, stepIndex)
-        statement.bind(7, mode.rawValue)
-        statement.bind(8, transport)
-        statement.bind(9, status.rawValue)
-        statement.bind(10, now)
-        statement.bind(11, now)
-        }
+            """, [
+                .int(campaignID), .int(leadID), .text(runID), .text(key), .text(stepID), .int(stepIndex), .text(mode.rawValue),
+                .text(transport), .text(status.rawValue), .text(now), .text(now),
+            ])
         return db.changesCount == 1 ? db.lastInsertedRowID : nil
     }
 
     static func insertMessage(_ db: Database, jobID: Int64, _ message: OutgoingMessage) throws {
-        try PreparedStatement.execute(db, "INSERT INTO job_messages (job_id, message) VALUES (?, ?)") { statement in
-            statement.bind(1, jobID)
-            statement.bind(2, message.storedJSON())
-        }
+        try PreparedStatement.execute(db, "INSERT INTO job_messages (job_id, message) VALUES (?, ?)",
+                                      [.int(jobID), .text(message.storedJSON())])
     }
 
     static func message(_ db: Database, jobID: Int64) throws -> OutgoingMessage? {
@@ -259,24 +229,16 @@ enum TickQueries {
             UPDATE leads SET status = ?, step_index = ?, next_action_at = ?, last_contacted_at = ?, blocked_reason = ?,
                 updated_at = ?
             WHERE id = ?
-            """) { statement in
-        statement.bind(1, status.rawValue)
-        statement.bind(2, stepIndex)
-        statement.bind(3, nextActionAt)
-        statement.bind(4, lastContactedAt)
-        statement.bind(5, blockedReason)
-        statement.bind(6, now)
-        statement.bind(7, leadID)
-        }
+            """, [
+                .text(status.rawValue), .int(stepIndex), .text(nextActionAt), .text(lastContactedAt), .text(blockedReason), .text(now),
+                .int(leadID),
+            ])
     }
 
     /// Moves only a lead's due time (window, cooldown).
     static func postponeLead(_ db: Database, leadID: Int64, until: String, now: String) throws {
-        try PreparedStatement.execute(db, "UPDATE leads SET next_action_at = ?, updated_at = ? WHERE id = ?") { statement in
-            statement.bind(1, until)
-            statement.bind(2, now)
-            statement.bind(3, leadID)
-        }
+        try PreparedStatement.execute(db, "UPDATE leads SET next_action_at = ?, updated_at = ? WHERE id = ?",
+                                      [.text(until), .text(now), .int(leadID)])
     }
 
     /// Turns jobs left `dispatching` by earlier runs into `unknown`, recording which run found
