@@ -139,6 +139,12 @@ struct ArtifactsCLITests {
         let summary = try String(contentsOfFile: base + "/" + run + "/summary.md", encoding: .utf8)
         #expect(summary.contains("skipped_dnc"))
         #expect(summary.contains("All 12 proof checks passed"))
+        // The next steps it prints work as printed.
+        let suggested = try #require(result.stdout.split(separator: "\n").first { $0.contains("tick demo-launch") })
+        #expect(suggested.contains("OUTREACH_UNSUB_SECRET=demo-only-secret"))
+        let again = try cli.run(["tick", "demo-launch", "--db", cli.path("d/outreach.sqlite"), "--dry-run"],
+                                environment: ["OUTREACH_UNSUB_SECRET": "demo-only-secret"])
+        #expect(again.status == 0, "\(again.stderr)")
     }
 }
 

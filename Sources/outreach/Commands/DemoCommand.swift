@@ -27,9 +27,11 @@ struct DemoCommand: ParsableCommand {
             let clock = try global.clock()
             var secrets = global.secrets
             var note = ""
+            var secretPrefix = ""
             if secrets.value("OUTREACH_UNSUB_SECRET") == nil {
                 secrets = SecretEnvironment(["OUTREACH_UNSUB_SECRET": "demo-only-secret"])
-                note = "(OUTREACH_UNSUB_SECRET was not set, so the demo signed its unsubscribe links with a throw-away secret.)\n"
+                secretPrefix = "OUTREACH_UNSUB_SECRET=demo-only-secret "
+                note = "(OUTREACH_UNSUB_SECRET was not set, so the demo signed its unsubscribe links with a throw-away secret; ticks of the demo campaign need it set, as shown.)\n"
             }
 
             let campaignPath = dir + "/campaign.yaml"
@@ -88,7 +90,7 @@ struct DemoCommand: ParsableCommand {
                 Next:
                   \(me) status --db \(database)
                   \(me) leads show \(campaign.slug) \(sample.firstDispatchable) --db \(database)
-                  \(me) tick \(campaign.slug) --db \(database) --dry-run
+                  \(secretPrefix)\(me) tick \(campaign.slug) --db \(database) --dry-run
                 \(note)
                 """)
         }
