@@ -147,21 +147,3 @@ struct ArtifactsCLITests {
         #expect(again.status == 0, "\(again.stderr)")
     }
 }
-
-/// Feeds a script to the stock sqlite3 CLI on stdin, as `sqlite3 DB < proof.sql` does.
-func sqliteScript(_ database: String, _ script: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = [database]
-    let input = Pipe()
-    let out = Pipe()
-    process.standardInput = input
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    input.fileHandleForWriting.write(Data(script.utf8))
-    try input.fileHandleForWriting.close()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-}

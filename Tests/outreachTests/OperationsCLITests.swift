@@ -59,20 +59,9 @@ struct OperationsCLITests {
         let text = try String(contentsOfFile: cli.path("outreach.prom"), encoding: .utf8)
         #expect(text.contains("campaign=\"q4-launch\""))
         #expect(text.contains("campaign=\"second\""))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
-        process.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "promtool: \(report)")
+        let checked = try runProcess("/usr/bin/promtool", ["check", "metrics"], input: text)
+        let report = checked.stdout + checked.stderr
+        #expect(checked.status == 0, "promtool: \(report)")
         #expect(report.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool has no complaints: \(report)")
     }
 

@@ -109,18 +109,39 @@ final class DataBox: @unchecked Sendable {
     }
 }
 
+/// Runs a program to completion, feeding `input` on stdin; returns its status and output.
+@discardableResult
+func runProcess(_ executable: String, _ arguments: [String], input: String? = nil) throws -> CLI.Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    let output = DataBox()
+    output.read(stdout.fileHandleForReading)
+    let errors = DataBox()
+    errors.read(stderr.fileHandleForReading)
+    if let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+    }
+    process.waitUntilExit()
+    return CLI.Result(status: process.terminationStatus, stdout: output.text(), stderr: errors.text())
+}
+
 /// Reads a SQLite database with the stock `sqlite3` CLI (a real reader of what we wrote).
 func sqlite(_ database: String, _ sql: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = [database, sql]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    try runProcess("/usr/bin/sqlite3", [database, sql]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Feeds a script to the stock sqlite3 CLI on stdin, as `sqlite3 DB < proof.sql` does.
+func sqliteScript(_ database: String, _ script: String) throws -> String {
+    try runProcess("/usr/bin/sqlite3", [database], input: script).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// A campaign file for CLI tests (every day, all day, proof transport unless told).

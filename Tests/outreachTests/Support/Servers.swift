@@ -89,12 +89,5 @@ func waitFor<T>(seconds: Double = 10, _ probe: () throws -> T?) throws -> T {
 /// Runs a program and returns its exit status.
 @discardableResult
 func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
+    try runProcess(executable, arguments).status
 }
