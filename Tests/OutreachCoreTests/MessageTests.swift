@@ -12,14 +12,13 @@ struct MessageTests {
               - { id: intro, subject: \(JSONText.quote(subject)), body: \(JSONText.quote(body)) }
             """))
         let builder = try MessageBuilder(campaign: campaign, secrets: SecretEnvironment(["OUTREACH_UNSUB_SECRET": "k"]))
-        let row = try #require(try Store.inMemory().writer.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT 7, 1, 'ada@example.org', ?, ?, 'Acme', NULL, '{}', 'new', NULL, 0, NULL, NULL, 0, NULL, NULL, 0,
-                       '2026-11-23T15:00:00Z', '2026-11-23T15:00:00Z'
-                """, arguments: [firstName, lastName])
-        })
-        let lead = Lead(row: row)
-        let built = try builder.build(lead: lead, stepIndex: 0, idempotencyKey: "1:7:intro:0",
+        // A real lead row, imported the way operators import them.
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.importLeads(CSVWriter.line(["email", "first_name", "last_name", "company"])
+            + CSVWriter.line(["ada@example.org", firstName, lastName ?? "", "Acme"]))
+        let lead = try fixture.lead("ada@example.org")
+        let built = try builder.build(lead: lead, stepIndex: 0, idempotencyKey: "1:\(lead.id):intro:0",
                                       date: Timestamp.parse("2026-11-23T15:00:00Z")!).get()
         return (built, RFC5322.render(built))
     }
@@ -38,7 +37,7 @@ struct MessageTests {
             #expect(names.filter { $0 == name }.count == 1, "one \(name)")
         }
         #expect(text.contains("Date: Mon, 23 Nov 2026 15:00:00 +0000\r\n"))
-        #expect(text.contains("Message-ID: <outreach.1.7.intro.0@example.com>\r\n"))
+        #expect(text.contains("Message-ID: <outreach.1.1.intro.0@example.com>\r\n"))
         #expect(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
         #expect(text.contains("1 Main St, Springfield"))
         let url = try #require(built.unsubscribeTargets.first)
@@ -81,4 +80,3 @@ struct MessageTests {
     }
 }
 
-import GRDB

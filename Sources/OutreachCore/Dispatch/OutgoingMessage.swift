@@ -6,7 +6,7 @@ import Foundation
 /// It is stored with its job (`job_messages`) when the job is created, so a retry or an
 /// operator re-dispatch sends exactly what was claimed, and previews are reproducible.
 /// Every field is already free of CR/LF: the builder sanitises lead data before it gets here.
-public struct OutgoingMessage: Sendable, Equatable, Codable {
+public struct OutgoingMessage: Sendable, Equatable {
     /// The bare recipient address (envelope and `To`).
     public var to: String
     /// The recipient display name, if any.

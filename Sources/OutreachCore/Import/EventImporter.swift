@@ -49,37 +49,30 @@ public struct EventImporter {
         let problems = try ImportProblems(file: file, rejectsPath: rejectsPath)
         try problems.begin(columns: source.columns)
         var report = Report()
-        do {
-            try store.write("importing \(file)") { db in
-                let now = clock.now()
-                var campaigns: [String: StoredCampaign?] = [:]
-                while let (line, parsed, fields) = try source.next() {
-                    report.events += 1
-                    switch parsed {
-                    case .failure(let problem):
-                        report.rejected += 1
-                        try problems.add(line: line, problem.message, fields: fields)
-                    case .success(let event):
-                        var campaign: StoredCampaign?
-                        if let slug = event.campaignSlug {
-                            if campaigns[slug] == nil { campaigns[slug] = try CampaignQueries.find(db, slug: slug) }
-                            guard let found = campaigns[slug]! else {
-                                report.rejected += 1
-                                try problems.add(line: line, "there is no campaign '\(EmailAddress.printable(slug))'", fields: fields)
-                                continue
-                            }
-                            campaign = found
+        try problems.transaction(store, what: "event") { db in
+            let now = clock.now()
+            var campaigns: [String: StoredCampaign?] = [:]
+            while let (line, parsed, fields) = try source.next() {
+                report.events += 1
+                switch parsed {
+                case .failure(let problem):
+                    report.rejected += 1
+                    try problems.add(line: line, problem.message, fields: fields)
+                case .success(let event):
+                    var campaign: StoredCampaign?
+                    if let slug = event.campaignSlug {
+                        if campaigns[slug] == nil { campaigns[slug] = try CampaignQueries.find(db, slug: slug) }
+                        guard let found = campaigns[slug]! else {
+                            report.rejected += 1
+                            try problems.add(line: line, "there is no campaign '\(EmailAddress.printable(slug))'", fields: fields)
+                            continue
                         }
-                        try apply(db, event, campaign: campaign, now: now, report: &report)
+                        campaign = found
                     }
+                    try apply(db, event, campaign: campaign, now: now, report: &report)
                 }
-                try problems.enforce(what: "event")
             }
-        } catch {
-            problems.discard()
-            throw error
         }
-        try problems.commit()
         return report
     }
 

@@ -1,3 +1,5 @@
+import GRDB
+
 /// The invalid records of an import, and the SPEC's rule for them: without a rejects file
 /// any invalid record fails the whole import (exit 65, nothing written); with one, each
 /// invalid record goes there with its line number and reason and the rest is imported.
@@ -24,8 +26,26 @@ final class ImportProblems {
         try rejects?.write(line: line, reason: reason, fields: fields)
     }
 
+    /// Runs the import's one transaction under the rule: it commits only if every record was
+    /// valid or a rejects file takes the invalid ones (`what` names a record in the error),
+    /// and the rejects file appears only when the import committed (never for a dry run).
+    func transaction(_ store: Store, what: String, dryRun: Bool = false, _ work: (Database) throws -> Void) throws {
+        do {
+            try store.withTransactions(rollback: dryRun, "importing \(file)") { scope in
+                try scope.write("importing \(file)") { db in
+                    try work(db)
+                    try enforce(what: what)
+                }
+            }
+        } catch {
+            discard()
+            throw error
+        }
+        if dryRun { discard() } else { try commit() }
+    }
+
     /// Throws the all-or-nothing error when there were problems and no rejects file.
-    func enforce(what: String) throws {
+    private func enforce(what: String) throws {
         guard !messages.isEmpty, rejects == nil else { return }
         let shown = messages.prefix(10).joined(separator: "; ")
         let more = messages.count > 10 ? "; and \(messages.count - 10) more" : ""
@@ -33,11 +53,9 @@ final class ImportProblems {
             "\(file) has \(messages.count) invalid \(what)\(messages.count == 1 ? "" : "s") and nothing was imported: \(shown)\(more). Fix them, or pass --rejects FILE to import the valid ones.")
     }
 
-    /// Publishes the rejects file (call once the import committed).
-    func commit() throws { try rejects?.commit() }
+    private func commit() throws { try rejects?.commit() }
 
-    /// Drops the rejects file (the import did not commit).
-    func discard() { rejects?.discard() }
+    private func discard() { rejects?.discard() }
 }
 
 /// A CSV file as records keyed by its header, for the small imports (lists, events).

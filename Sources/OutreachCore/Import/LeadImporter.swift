@@ -45,20 +45,11 @@ public struct LeadImporter {
         let file = (path as NSString).lastPathComponent
         let problems = try ImportProblems(file: file, rejectsPath: options.rejectsPath)
         var report = Report()
-        let work: (Database) throws -> Void = { db in
+        try problems.transaction(store, what: "row", dryRun: options.dryRun) { db in
             let campaign = try CampaignQueries.require(db, slug: slug)
             report = try self.importRows(db, campaignID: campaign.id, reader: &reader, file: file, problems: problems)
             report.dryRun = options.dryRun
         }
-        do {
-            try store.withTransactions(rollback: options.dryRun, "importing \(file)") { scope in
-                try scope.write("importing \(file)", work)
-            }
-        } catch {
-            problems.discard()
-            throw error
-        }
-        if options.dryRun { problems.discard() } else { try problems.commit() }
         return report
     }
 
@@ -97,7 +88,6 @@ public struct LeadImporter {
                 }
             }
         }
-        try problems.enforce(what: "row")
         return report
     }
 

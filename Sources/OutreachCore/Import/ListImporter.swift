@@ -76,27 +76,20 @@ public struct ListImporter {
         let problems = try ImportProblems(file: file, rejectsPath: rejectsPath)
         try problems.begin(columns: csv.header)
         var report = Report()
-        do {
-            try store.write("importing \(file)") { db in
-                let now = clock.now()
-                while let (line, values, fields) = try csv.next() {
-                    report.rows += 1
-                    let outcome = try values.flatMap { try apply(db, $0, now) } as Result<Bool, RowProblem>
-                    switch outcome {
-                    case .success(true): report.added += 1
-                    case .success(false): report.unchanged += 1
-                    case .failure(let problem):
-                        report.rejected += 1
-                        try problems.add(line: line, problem.message, fields: fields)
-                    }
+        try problems.transaction(store, what: "row") { db in
+            let now = clock.now()
+            while let (line, values, fields) = try csv.next() {
+                report.rows += 1
+                let outcome = try values.flatMap { try apply(db, $0, now) } as Result<Bool, RowProblem>
+                switch outcome {
+                case .success(true): report.added += 1
+                case .success(false): report.unchanged += 1
+                case .failure(let problem):
+                    report.rejected += 1
+                    try problems.add(line: line, problem.message, fields: fields)
                 }
-                try problems.enforce(what: "row")
             }
-        } catch {
-            problems.discard()
-            throw error
         }
-        try problems.commit()
         return report
     }
 }

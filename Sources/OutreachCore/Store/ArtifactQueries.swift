@@ -97,9 +97,4 @@ public enum ArtifactQueries {
             WHERE d.campaign_id = ? AND d.quota_day = ? AND r.fencing_token <= ?
             """, arguments: [run.campaignID, run.quotaDay, run.fencingToken]) ?? 0
     }
-
-    /// The latest run of a campaign, or nil.
-    public static func latestRun(_ db: Database, campaignID: Int64) throws -> Run? {
-        try RunQueries.list(db, campaignID: campaignID, limit: 1).first
-    }
 }

@@ -19,13 +19,12 @@ enum FeedbackQueries {
 
     /// The leads with this address (in one campaign, or in all).
     static func leads(_ db: Database, email: String, campaignID: Int64?) throws -> [Lead] {
-        var sql = "SELECT \(Lead.columns) FROM leads WHERE email = ?"
-        var arguments: StatementArguments = [email]
-        if let campaignID {
-            sql += " AND campaign_id = ?"
-            arguments += [campaignID]
+        guard let campaignID else {
+            return try PreparedStatement.all(db, "SELECT \(Lead.columns) FROM leads WHERE email = ?", [.text(email)],
+                                             Lead.init(statement:))
         }
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Lead.init(row:))
+        return try PreparedStatement.all(db, "SELECT \(Lead.columns) FROM leads WHERE email = ? AND campaign_id = ?",
+                                         [.text(email), .int(campaignID)], Lead.init(statement:))
     }
 
     /// Ends a lead's sequence (replied, bounced): the status, the reason, and any job still

@@ -42,7 +42,7 @@ public struct Lead: Sendable, Equatable {
         return values
     }
 
-    /// The columns every lead query selects, in the order `init(row:)` reads them.
+    /// The columns every lead query selects, in the order `init(statement:)` reads them.
     static let columns = """
         id, campaign_id, email, first_name, last_name, company, timezone, attributes, status, blocked_reason,
         step_index, next_action_at, last_contacted_at, dnc, dnc_at, dnc_reason, soft_bounces, created_at, updated_at
@@ -70,53 +70,30 @@ public struct Lead: Sendable, Equatable {
         createdAt = statement.string(17).flatMap(Timestamp.parse) ?? .distantPast
         updatedAt = statement.string(18).flatMap(Timestamp.parse) ?? .distantPast
     }
-
-    init(row: Row) {
-        id = row[0]
-        campaignID = row[1]
-        email = row[2]
-        firstName = row[3]
-        lastName = row[4]
-        company = row[5]
-        timezone = row[6]
-        attributes = JSONText.decodeFlat(row[7]) ?? [:]
-        status = LeadStatus(rawValue: row[8]) ?? .failed
-        blockedReason = row[9]
-        stepIndex = row[10]
-        nextActionAt = (row[11] as String?).flatMap(Timestamp.parse)
-        lastContactedAt = (row[12] as String?).flatMap(Timestamp.parse)
-        dnc = row[13]
-        dncAt = (row[14] as String?).flatMap(Timestamp.parse)
-        dncReason = row[15]
-        softBounces = row[16]
-        createdAt = Timestamp.parse(row[17]) ?? .distantPast
-        updatedAt = Timestamp.parse(row[18]) ?? .distantPast
-    }
 }
 
 /// The SQL for leads outside the tick's hot path.
 public enum LeadQueries {
     /// The lead of a campaign with this (normalized) address.
     public static func find(_ db: Database, campaignID: Int64, email: String) throws -> Lead? {
-        try Row.fetchOne(db, sql: "SELECT \(Lead.columns) FROM leads WHERE campaign_id = ? AND email = ?",
-                         arguments: [campaignID, email]).map(Lead.init(row:))
+        try PreparedStatement.first(db, "SELECT \(Lead.columns) FROM leads WHERE campaign_id = ? AND email = ?",
+                                    [.int(campaignID), .text(email)], Lead.init(statement:))
     }
 
     /// A lead by id.
     public static func find(_ db: Database, id: Int64) throws -> Lead? {
-        try Row.fetchOne(db, sql: "SELECT \(Lead.columns) FROM leads WHERE id = ?", arguments: [id]).map(Lead.init(row:))
+        try PreparedStatement.first(db, "SELECT \(Lead.columns) FROM leads WHERE id = ?", [.int(id)], Lead.init(statement:))
     }
 
     /// Every lead of a campaign (optionally of one status), by id; streamed to `body`.
     public static func forEach(_ db: Database, campaignID: Int64, status: LeadStatus?, _ body: (Lead) throws -> Void) throws {
         var sql = "SELECT \(Lead.columns) FROM leads WHERE campaign_id = ?"
-        var arguments: StatementArguments = [campaignID]
+        var values: [SQLValue] = [.int(campaignID)]
         if let status {
             sql += " AND status = ?"
-            arguments += [status.rawValue]
+            values.append(.text(status.rawValue))
         }
-        let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: arguments)
-        while let row = try cursor.next() { try body(Lead(row: row)) }
+        try PreparedStatement.forEach(db, sql + " ORDER BY id", values) { try body(Lead(statement: $0)) }
     }
 
     /// Leads by status for a campaign (every status present, zero counts included).

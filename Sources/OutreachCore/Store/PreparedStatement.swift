@@ -5,9 +5,9 @@ import GRDBSQLite
 /// A thin, allocation-free way to run one of GRDB's cached statements: bind values and read
 /// columns through the SQLite C API.
 ///
-/// Only the tick's hot path uses it (a dozen statements per lead, hundreds of thousands of
-/// leads): GRDB's `StatementArguments` and `Row` box every value, which cost more than the
-/// SQL itself. Everything else uses GRDB's API. The statement stays owned by GRDB's cache.
+/// The tick's hot path (a dozen statements per lead, hundreds of thousands of leads) and every
+/// lead read use it: GRDB's `StatementArguments` and `Row` box every value, which cost more
+/// than the SQL itself. Everything else uses GRDB's API. The statement stays owned by GRDB's cache.
 /// Use goes through the scoped functions below, which always reset the statement: a SELECT
 /// left mid-iteration would keep its read snapshot and make the next write transaction fail.
 struct PreparedStatement {
@@ -49,6 +49,15 @@ struct PreparedStatement {
         var rows: [T] = []
         while try statement.step(db) { rows.append(try read(statement)) }
         return rows
+    }
+
+    /// Every row, each handed to `body` as it is read (nothing accumulates).
+    static func forEach(_ db: Database, _ sql: String, _ values: [SQLValue],
+                        _ body: (PreparedStatement) throws -> Void) throws {
+        let statement = try PreparedStatement(db, sql)
+        defer { statement.reset() }
+        statement.bind(values)
+        while try statement.step(db) { try body(statement) }
     }
 
     // MARK: Binding

@@ -166,18 +166,20 @@ extension Store {
     }
 }
 
-/// Runs units of work in write transactions: real commits, or savepoints inside a
-/// transaction that will be rolled back (`--dry-run`). The tick is written against this, so
-/// a dry run executes exactly the code a real run does.
-public protocol WriteTransactions {
+/// Where a tick's units of work run: a `Store` (real `BEGIN IMMEDIATE` transactions), or the
+/// savepoints of one transaction that is rolled back at the end (`--dry-run`). The tick is
+/// written against this, so a dry run executes exactly the code a real run does.
+public protocol DatabaseScope {
     /// Runs one unit of work atomically.
     func write<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T
+    /// Runs a read.
+    func read<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T
 }
 
-extension Store: WriteTransactions {}
+extension Store: DatabaseScope {}
 
 /// Units of work as savepoints of an enclosing transaction.
-struct SavepointTransactions: WriteTransactions {
+struct SavepointTransactions: DatabaseScope {
     let db: Database
 
     func write<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
@@ -188,6 +190,14 @@ struct SavepointTransactions: WriteTransactions {
                 return .commit
             }
             return result!
+        } catch let error as DatabaseError {
+            throw OutreachError.wrap(error, while: doing)
+        }
+    }
+
+    func read<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
+        do {
+            return try work(db)
         } catch let error as DatabaseError {
             throw OutreachError.wrap(error, while: doing)
         }

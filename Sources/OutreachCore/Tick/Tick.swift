@@ -88,23 +88,5 @@ public enum RunID {
     }
 }
 
-/// Read and write access for one unit of work: a `Store` (real transactions) or the
-/// savepoints of a dry run.
-public protocol DatabaseScope: WriteTransactions {
-    func read<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T
-}
-
-extension Store: DatabaseScope {}
-
-extension SavepointTransactions: DatabaseScope {
-    func read<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
-        do {
-            return try work(db)
-        } catch {
-            throw OutreachError.wrap(error, while: doing)
-        }
-    }
-}
-
 /// Thrown inside a tick's transaction when its fencing token is no longer current.
 struct LeaseLost: Error {}

@@ -32,39 +32,3 @@ struct EventsCommand: ParsableCommand {
         }
     }
 }
-
-/// `unsubscribe import FILE.csv`
-struct UnsubscribeImport: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import unsubscribes from CSV (email, campaign, source); all-or-nothing unless --rejects.")
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The CSV file.") var file: String
-    @Option(help: "Import the valid rows and write each invalid one, with line and reason, to this CSV.") var rejects: String?
-
-    func run() throws {
-        try ExitStatus.guarding {
-            let report = try ListImporter(store: try global.openStore(), clock: try global.clock())
-                .importUnsubscribes(path: file, rejectsPath: rejects)
-            output("Imported \(file): \(report.rows) rows, \(report.added) new unsubscribes, \(report.unchanged) already recorded"
-                + (report.rejected > 0 ? ", \(report.rejected) rejected" : "") + ".\n")
-        }
-    }
-}
-
-/// `suppress import FILE.csv`
-struct SuppressImport: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import suppressions from CSV (email or domain, reason, until); all-or-nothing unless --rejects.")
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The CSV file.") var file: String
-    @Option(help: "Import the valid rows and write each invalid one, with line and reason, to this CSV.") var rejects: String?
-
-    func run() throws {
-        try ExitStatus.guarding {
-            let report = try ListImporter(store: try global.openStore(), clock: try global.clock())
-                .importSuppressions(path: file, rejectsPath: rejects)
-            output("Imported \(file): \(report.rows) rows, \(report.added) new suppressions, \(report.unchanged) unchanged"
-                + (report.rejected > 0 ? ", \(report.rejected) rejected" : "") + ".\n")
-        }
-    }
-}

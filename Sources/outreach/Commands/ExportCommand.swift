@@ -26,7 +26,7 @@ struct ExportCommand: ParsableCommand {
                 let campaign = try CampaignQueries.require(db, slug: slug)
                 var chosen = runID
                 if chosen == nil {
-                    guard let latest = try ArtifactQueries.latestRun(db, campaignID: campaign.id) else {
+                    guard let latest = try RunQueries.list(db, campaignID: campaign.id, limit: 1).first else {
                         throw OutreachError.badInput("Campaign \(slug) has no runs yet; run `outreach tick \(slug)` first.")
                     }
                     chosen = latest.id

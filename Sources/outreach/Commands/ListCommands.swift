@@ -7,7 +7,7 @@ struct UnsubscribeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unsubscribe",
         abstract: "Record and list unsubscribes (global, or for one campaign).",
-        subcommands: [Add.self, List.self, UnsubscribeImport.self])
+        subcommands: [Add.self, List.self, Import.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Unsubscribe an address from every campaign, or from one.")
@@ -49,6 +49,24 @@ struct UnsubscribeCommand: ParsableCommand {
             }
         }
     }
+
+    /// `unsubscribe import FILE.csv`
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import", abstract: "Import unsubscribes from CSV (email, campaign, source); all-or-nothing unless --rejects.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The CSV file.") var file: String
+        @Option(help: "Import the valid rows and write each invalid one, with line and reason, to this CSV.") var rejects: String?
+
+        func run() throws {
+            try ExitStatus.guarding {
+                let report = try ListImporter(store: try global.openStore(), clock: try global.clock())
+                    .importUnsubscribes(path: file, rejectsPath: rejects)
+                output("Imported \(file): \(report.rows) rows, \(report.added) new unsubscribes, \(report.unchanged) already recorded"
+                    + (report.rejected > 0 ? ", \(report.rejected) rejected" : "") + ".\n")
+            }
+        }
+    }
 }
 
 /// `outreach suppress add|remove|list|import`
@@ -56,7 +74,7 @@ struct SuppressCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suppress",
         abstract: "Suppress addresses or whole domains (exact domain match; sub-domains are not covered).",
-        subcommands: [Add.self, Remove.self, List.self, SuppressImport.self])
+        subcommands: [Add.self, Remove.self, List.self, Import.self])
 
     /// `--email E | --domain D`, validated and normalized.
     struct Target: ParsableArguments {
@@ -151,6 +169,24 @@ struct SuppressCommand: ParsableCommand {
                     ])
                 }
                 output(listing.render(format.format))
+            }
+        }
+    }
+
+    /// `suppress import FILE.csv`
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import", abstract: "Import suppressions from CSV (email or domain, reason, until); all-or-nothing unless --rejects.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The CSV file.") var file: String
+        @Option(help: "Import the valid rows and write each invalid one, with line and reason, to this CSV.") var rejects: String?
+
+        func run() throws {
+            try ExitStatus.guarding {
+                let report = try ListImporter(store: try global.openStore(), clock: try global.clock())
+                    .importSuppressions(path: file, rejectsPath: rejects)
+                output("Imported \(file): \(report.rows) rows, \(report.added) new suppressions, \(report.unchanged) unchanged"
+                    + (report.rejected > 0 ? ", \(report.rejected) rejected" : "") + ".\n")
             }
         }
     }
