@@ -4,7 +4,10 @@
 //
 // Protocol: one JSON object on stdin — {"url", "headers": {name: value}, "body", "timeout_seconds"}
 // — and one JSON object on stdout: {"status": Int, "body": String} when the server answered
-// (exit 0), or {"error": String} when it did not (exit 75: timeout or connection error).
+// (exit 0), or {"error": String, "not_sent": Bool} when it did not (exit 75). `not_sent` is true
+// only when the request provably never left (no connection could be opened: DNS failure,
+// connection refused, TLS handshake failure); a timeout or a dropped connection after the
+// request went out is ambiguous, and the caller must treat the message as possibly sent.
 // Secrets arrive on stdin only, never in arguments or the environment.
 import Foundation
 #if canImport(FoundationNetworking)
@@ -40,8 +43,21 @@ session.dataTask(with: urlRequest) { data, response, error in
     done.signal()
 }.resume()
 guard done.wait(timeout: .now() + timeout + 2) == .success else {
-    reply(["error": "no answer from \(url.host ?? "the server") within \(Int(timeout))s"], exitCode: 75)
+    reply(["error": "no answer from \(url.host ?? "the server") within \(Int(timeout))s", "not_sent": false], exitCode: 75)
 }
-if let error = result.2 { reply(["error": "request to \(url.host ?? "the server") failed: \(error.localizedDescription)"], exitCode: 75) }
-guard let response = result.1 as? HTTPURLResponse else { reply(["error": "no HTTP response from \(url.host ?? "the server")"], exitCode: 75) }
+/// Errors that prove the request never reached the server.
+let notSentCodes: Set<Int> = [
+    NSURLErrorCannotFindHost, NSURLErrorCannotConnectToHost, NSURLErrorDNSLookupFailed, NSURLErrorNotConnectedToInternet,
+    NSURLErrorSecureConnectionFailed, NSURLErrorServerCertificateUntrusted, NSURLErrorServerCertificateHasBadDate,
+    NSURLErrorServerCertificateNotYetValid, NSURLErrorServerCertificateHasUnknownRoot, NSURLErrorClientCertificateRejected,
+    NSURLErrorUnsupportedURL, NSURLErrorBadURL,
+]
+if let error = result.2 {
+    let code = (error as NSError).code
+    reply(["error": "request to \(url.host ?? "the server") failed: \(error.localizedDescription)", "not_sent": notSentCodes.contains(code)],
+          exitCode: 75)
+}
+guard let response = result.1 as? HTTPURLResponse else {
+    reply(["error": "no HTTP response from \(url.host ?? "the server")", "not_sent": false], exitCode: 75)
+}
 reply(["status": response.statusCode, "body": String(decoding: (result.0 ?? Data()).prefix(2000), as: UTF8.self)], exitCode: 0)

@@ -14,6 +14,7 @@ enum ExitStatus {
         case .io: 74
         case .temporary: 75
         case .configuration: 78
+        case .proofViolation: 70
         case .unexpected: 1
         }
     }
@@ -35,7 +36,7 @@ enum ExitStatus {
     }
 
     static func fail(_ error: OutreachError) -> Never {
-        FileHandle.standardError.write(Data("outreach: \(error.message)\n".utf8))
+        StandardStreams.err("outreach: \(error.message)\n")
         exit(code(for: error.category))
     }
 }

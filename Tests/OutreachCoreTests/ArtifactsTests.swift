@@ -64,7 +64,7 @@ struct ArtifactsTests {
             #expect(file["sha256"] as? String == SHA256Digest.hex(of: data))
         }
         #expect(manifest["run_id"] as? String == report.runID)
-        #expect(manifest["schema_version"] as? Int == 1)
+        #expect(manifest["schema_version"] as? Int == SchemaMigrations.currentVersion)
         #expect(first.checksPassed)
     }
 
@@ -86,11 +86,13 @@ struct ArtifactsTests {
     }
 
     @Test("an honest database passes every check, and each planted violation is caught", arguments: [
-        // An unsubscribe recorded before the job was created.
-        ("jobs_for_unsubscribed", "INSERT INTO unsubscribes (email, campaign_id, created_at) VALUES ('ada@example.org', NULL, '2026-11-23T14:00:00Z')"),
-        ("jobs_for_unsubscribed", "INSERT INTO unsubscribes (email, campaign_id, created_at) VALUES ('ada@example.org', 1, '2026-11-23T14:59:59Z')"),
-        ("jobs_for_suppressed_email", "INSERT INTO suppressions (kind, value, created_at) VALUES ('email', 'bob@example.org', '2026-11-01T00:00:00Z')"),
-        ("jobs_for_suppressed_domain", "INSERT INTO suppressions (kind, value, created_at) VALUES ('domain', 'example.org', '2026-11-01T00:00:00Z')"),
+        // An opt-out committed before the job was created (commit-order number 1: before everything).
+        ("jobs_for_unsubscribed", "INSERT INTO unsubscribes (email, campaign_id, created_at, seq) VALUES ('ada@example.org', NULL, '2026-11-23T14:00:00Z', 1)"),
+        ("jobs_for_unsubscribed", "INSERT INTO unsubscribes (email, campaign_id, created_at, seq) VALUES ('ada@example.org', 1, '2026-11-23T14:59:59Z', 1)"),
+        ("jobs_for_suppressed_email", "INSERT INTO suppressions (kind, value, created_at, seq) VALUES ('email', 'bob@example.org', '2026-11-01T00:00:00Z', 1)"),
+        ("jobs_for_suppressed_domain", "INSERT INTO suppressions (kind, value, created_at, seq) VALUES ('domain', 'example.org', '2026-11-01T00:00:00Z', 1)"),
+        // A job moved onto a lead marked do-not-contact before it.
+        ("jobs_for_dnc_leads", "UPDATE leads SET dnc_seq = 1 WHERE email = 'dnc@example.org'; UPDATE jobs SET lead_id = (SELECT id FROM leads WHERE email = 'dnc@example.org') WHERE id = 1"),
         // A job inserted by hand for a DNC lead.
         ("jobs_for_dnc_leads", """
             INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status, created_at, updated_at)
@@ -104,8 +106,8 @@ struct ArtifactsTests {
             """),
         // Overlapping run rows.
         ("overlapping_runs", """
-            INSERT INTO runs (id, campaign_id, mode, status, owner, fencing_token, started_at, finished_at, per_tick_limit, daily_quota, quota_day, content_hash, tool_version)
-            VALUES ('planted-run', 1, 'proof', 'completed', 'x', 99, '2026-11-23T14:59:00Z', '2026-11-23T15:30:00Z', 25, 200, '2026-11-23', 'h', 'v')
+            INSERT INTO runs (id, campaign_id, mode, status, owner, fencing_token, started_at, finished_at, per_tick_limit, daily_quota, quota_day, content_hash, tool_version, seq, finished_seq)
+            VALUES ('planted-run', 1, 'proof', 'completed', 'x', 99, '2026-11-23T14:59:00Z', '2026-11-23T15:30:00Z', 25, 200, '2026-11-23', 'h', 'v', 1, 1000000)
             """),
         ("leads_advanced_without_job", "UPDATE leads SET step_index = 2 WHERE email = 'ada@example.org'"),
         ("daily_quota_exceeded", "UPDATE runs SET daily_quota = 1"),
@@ -115,9 +117,8 @@ struct ArtifactsTests {
             INSERT INTO decisions (run_id, campaign_id, lead_id, step_index, decision, job_id, job_status, attempt, quota_day, status_after, decided_at)
             SELECT 'planted-run-2', 1, 1, 0, 'retry_dispatched', 1, 'sent', 2, '2026-11-23', 'active', '2026-11-23T15:00:00Z'
             """),
-        ("duplicate_idempotency_keys", """
-            DROP INDEX sqlite_autoindex_jobs_2;
-            """),
+        ("duplicate_idempotency_keys", "(rebuilt below)"),
+        ("same_step_twice", "(rebuilt below)"),
     ])
     func plantedViolations(check: String, plant: String) throws {
         let (fixture, report) = try tickedFixture()
@@ -126,18 +127,43 @@ struct ArtifactsTests {
         }
         try fixture.store.writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            if check == "duplicate_idempotency_keys" {
+            if check == "duplicate_idempotency_keys" || check == "same_step_twice" {
                 // The UNIQUE constraints make a duplicate impossible; a tampered copy is rebuilt without them.
+                let key = check == "same_step_twice" ? "idempotency_key || ':again'" : "idempotency_key"
                 try db.execute(sql: """
                     CREATE TABLE jobs_copy AS SELECT * FROM jobs; DROP TABLE jobs; ALTER TABLE jobs_copy RENAME TO jobs;
-                    INSERT INTO jobs SELECT id + 100, campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport,
-                        status, attempt, next_attempt_at, last_error, created_at, updated_at FROM jobs WHERE id = 1;
+                    INSERT INTO jobs SELECT id + 100, campaign_id, lead_id, run_id, \(key), step_id, step_index, mode, transport,
+                        status, attempt, next_attempt_at, last_error, created_at, updated_at, seq, ambiguous, duplicate_of
+                    FROM jobs WHERE id = 1;
                     """)
             } else {
                 try db.execute(sql: plant)
             }
         }
         #expect(try violations(fixture, check, runID: report.runID) > 0, "\(check) catches the planted row")
+    }
+
+    @Test("a violation planted in the same second is found: the checks compare commit order, not timestamps")
+    func sameSecondViolation() throws {
+        // Given: bob unsubscribes, then a tick in the very same second sends to ada only.
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads(["ada@example.org", "bob@example.org"])
+        try fixture.store.write("unsubscribe") { db in
+            try ListQueries.addUnsubscribe(db, email: "bob@example.org", campaignID: nil, source: nil, now: fixture.clock.now())
+        }
+        let report = try fixture.tick()
+        // An honest opt-out committed after the job, in the same second, is no violation.
+        try fixture.store.write("late unsubscribe") { db in
+            try ListQueries.addUnsubscribe(db, email: "ada@example.org", campaignID: 1, source: nil, now: fixture.clock.now())
+        }
+        #expect(try violations(fixture, "jobs_for_unsubscribed", runID: report.runID) == 0)
+        #expect(try fixture.scalar("SELECT count(DISTINCT created_at) FROM (SELECT created_at FROM unsubscribes UNION ALL SELECT created_at FROM jobs)") == 1,
+                "everything happened within one second")
+        // When: ada's job is moved by hand onto bob, who had unsubscribed before it was created.
+        try fixture.execute("UPDATE jobs SET lead_id = (SELECT id FROM leads WHERE email = 'bob@example.org')")
+        // Then: the check finds it, although every timestamp is the same second.
+        #expect(try violations(fixture, "jobs_for_unsubscribed", runID: report.runID) == 1)
     }
 
     @Test("a hostile lead cannot break the CSV or the Markdown")

@@ -58,7 +58,7 @@ struct LiveTickTests {
         #expect(report.counters.dispatched == 1)
         #expect(try job(fixture).status == .sent)
         #expect(try fixture.lead("ada@example.org").stepIndex == 1)
-        #expect(transport.messages.first?.idempotencyKey == "1:1:intro:0")
+        #expect(transport.messages.first?.idempotencyKey == (try fixture.installationID()) + ":1:1:intro:0")
         #expect(try fixture.scalar("SELECT count(*) FROM decisions WHERE job_status = 'sent' AND status_after = 'active'") == 1)
     }
 
@@ -184,7 +184,7 @@ struct LiveTickTests {
         _ = try fixture.store.write("retry") { db in try JobQueries.scheduleRetry(db, jobID: 1, now: fixture.clock.now()) }
         let retried = try fixture.tick(mode: .live, transport: transport)
         #expect(retried.decisionCounts[.retryDispatched] == 1)
-        #expect(transport.messages.last?.idempotencyKey == "1:1:intro:0")
+        #expect(transport.messages.last?.idempotencyKey == (try fixture.installationID()) + ":1:1:intro:0")
         #expect(try job(fixture).status == .sent)
         #expect(try job(fixture).attempt == 2)
     }

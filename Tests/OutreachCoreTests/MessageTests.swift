@@ -11,7 +11,8 @@ struct MessageTests {
             steps:
               - { id: intro, subject: \(JSONText.quote(subject)), body: \(JSONText.quote(body)) }
             """))
-        let builder = try MessageBuilder(campaign: campaign, secrets: SecretEnvironment(["OUTREACH_UNSUB_SECRET": "k"]))
+        let builder = try MessageBuilder(campaign: campaign, secrets: SecretEnvironment(["OUTREACH_UNSUB_SECRET": "k"]),
+                                         installationID: "0123456789abcdef")
         // A real lead row, imported the way operators import them.
         let fixture = try Fixture()
         try fixture.apply()
@@ -37,7 +38,8 @@ struct MessageTests {
             #expect(names.filter { $0 == name }.count == 1, "one \(name)")
         }
         #expect(text.contains("Date: Mon, 23 Nov 2026 15:00:00 +0000\r\n"))
-        #expect(text.contains("Message-ID: <outreach.1.1.intro.0@example.com>\r\n"))
+        #expect(text.contains("Message-ID: <outreach.0123456789abcdef.1.1.intro.0@example.com>\r\n"))
+        #expect(text.contains("X-Outreach-Key: 0123456789abcdef:1:1:intro:0\r\n"), "the key leaves the machine with the installation id")
         #expect(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
         #expect(text.contains("1 Main St, Springfield"))
         let url = try #require(built.unsubscribeTargets.first)

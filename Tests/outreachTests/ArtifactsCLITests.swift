@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import OutreachCore
 
 /// Proof artifacts as a reviewer meets them: read by Python's csv and email modules and by
 /// the stock sqlite3 CLI.
@@ -73,7 +74,7 @@ struct ArtifactsCLITests {
         let proof = try String(contentsOfFile: directory + "/proof.sql", encoding: .utf8)
         let checks = try sqliteScript(database, proof)
         let lines = checks.split(separator: "\n")
-        #expect(lines.count == 12)
+        #expect(lines.count == ProofChecks.all.count)
         #expect(lines.allSatisfy { $0.hasSuffix("|0") }, "\(checks)")
 
         _ = try run(cli, ["export", "q4-launch", "--latest", "--out", "again"])
@@ -83,8 +84,8 @@ struct ArtifactsCLITests {
                     "\(name) is byte-identical")
         }
 
-        // A violation planted by hand shows up.
-        _ = try sqlite(database, "INSERT INTO unsubscribes (email, created_at) VALUES ('zoe@example.org', '2026-11-23T14:00:00Z')")
+        // A violation planted by hand shows up: an unsubscribe numbered before every job.
+        _ = try sqlite(database, "INSERT INTO unsubscribes (email, created_at, seq) VALUES ('zoe@example.org', '2026-11-23T14:00:00Z', 1)")
         #expect(try sqliteScript(database, proof).contains("jobs_for_unsubscribed|1"))
     }
 
@@ -138,7 +139,7 @@ struct ArtifactsCLITests {
         #expect(checks.split(separator: "\n").allSatisfy { $0.hasSuffix("|0") })
         let summary = try String(contentsOfFile: base + "/" + run + "/summary.md", encoding: .utf8)
         #expect(summary.contains("skipped_dnc"))
-        #expect(summary.contains("All 12 proof checks passed"))
+        #expect(summary.contains("All \(ProofChecks.all.count) proof checks passed"))
         // The next steps it prints work as printed.
         let suggested = try #require(result.stdout.split(separator: "\n").first { $0.contains("tick demo-launch") })
         #expect(suggested.contains("OUTREACH_UNSUB_SECRET=demo-only-secret"))

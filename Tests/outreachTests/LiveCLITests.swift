@@ -13,7 +13,7 @@ struct LiveCLITests {
         try codes.map(String.init).joined(separator: "\n").write(toFile: state + "/codes", atomically: true, encoding: .utf8)
         if let sleep { try String(sleep).write(toFile: state + "/sleep", atomically: true, encoding: .utf8) }
         cli.environment["FAKE_SENDMAIL_DIR"] = state
-        try cli.setUpCampaign(yaml: campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t, -oi], timeout: 60s }"),
+        try cli.setUpCampaign(yaml: campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t, -oi], timeout: 60s, env: [FAKE_SENDMAIL_DIR] }"),
                               leads: leadsCSV(count: leads))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
         return (cli, state)
@@ -29,7 +29,7 @@ struct LiveCLITests {
         let state = cli.path("sendmail")
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         cli.environment["FAKE_SENDMAIL_DIR"] = state
-        let yaml = campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t] }")
+        let yaml = campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t], env: [FAKE_SENDMAIL_DIR] }")
         try cli.setUpCampaign(yaml: yaml, leads: leadsCSV(count: 2))
 
         let refused = try cli.run(["tick", "q4-launch", "--mode", "live"])
@@ -113,9 +113,9 @@ struct LiveCLITests {
 
         // Later ticks never re-send it; each address got at most one message.
         #expect(try cli.run(["tick", "q4-launch", "--mode", "live", "--now", "2030-01-01T12:00:00Z"]).status == 0)
-        let invocations = try (1...sentCount(state) + 1).compactMap { try? String(contentsOfFile: state + "/\($0).eml", encoding: .utf8) }
+        let invocations = (1...sentCount(state) + 1).compactMap { try? String(contentsOfFile: state + "/\($0).eml", encoding: .utf8) }
         let keys = invocations.compactMap { $0.split(separator: "\r\n").first { $0.hasPrefix("X-Outreach-Key: ") } }
-        #expect(keys.count == 4, "two intros, two follow-ups; the interrupted intro is not re-sent")
+        #expect(keys.count == 4, "two intros, two follow-ups; the interrupted intro is not re-sent: \(keys)")
         #expect(Set(keys).count == keys.count, "no idempotency key was sent twice: \(keys)")
         let status = try cli.run(["status", "--format", "json"])
         #expect(status.stdout.contains("\"unknown_jobs\":1"))
@@ -187,11 +187,14 @@ struct LiveCLITests {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
         }
         #expect(requests.count == 3)
-        #expect(Set(requests.map { $0["idempotency_key"] as! String }) == ["1:1:intro:0"])
+        // The key that leaves the machine carries this database's installation id (SPEC §9.4).
+        let installation = try sqlite(database, "SELECT installation_id FROM installation")
+        #expect(installation.count == 16)
+        #expect(Set(requests.map { $0["idempotency_key"] as! String }) == ["\(installation):1:1:intro:0"])
         #expect(requests.allSatisfy { $0["authorization"] as? String == "Bearer \(token)" })
         let body = requests[0]["body"] as! [String: Any]
         #expect(body["to"] as? String == "lead1@example.org")
-        #expect(body["idempotency_key"] as? String == "1:1:intro:0")
+        #expect(body["idempotency_key"] as? String == "\(installation):1:1:intro:0")
         #expect(try sqlite(database, "SELECT status || ':' || attempt FROM jobs") == "sent:3")
         // The token appears in no database row, log line, output or artifact.
         let dump = try sqliteScript(database, ".dump")

@@ -93,7 +93,7 @@ struct OperationsCLITests {
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         try "1".write(toFile: state + "/sleep", atomically: true, encoding: .utf8)
         cli.environment["FAKE_SENDMAIL_DIR"] = state
-        try cli.setUpCampaign(yaml: campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t] }"),
+        try cli.setUpCampaign(yaml: campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t], env: [FAKE_SENDMAIL_DIR] }"),
                               leads: leadsCSV(count: 5))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
 

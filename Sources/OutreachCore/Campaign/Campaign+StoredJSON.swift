@@ -76,10 +76,11 @@ private struct StoredJSON {
         if transport.child("proof") != nil { return .proof }
         if let sendmail = transport.child("sendmail"), let command = sendmail.object["command"] as? [String],
            let timeout = sendmail.int("timeout_seconds") {
-            return .sendmail(command: command, timeoutSeconds: timeout)
+            return .sendmail(command: command, timeoutSeconds: timeout, env: sendmail.object["env"] as? [String] ?? [])
         }
         if let http = transport.child("http"), let url = http.string("url"), let timeout = http.int("timeout_seconds") {
-            return .http(url: url, tokenEnv: http.string("token_env"), timeoutSeconds: timeout)
+            return .http(url: url, tokenEnv: http.string("token_env"), timeoutSeconds: timeout,
+                         idempotencyWindowSeconds: http.int("idempotency_window_seconds") ?? CampaignFile.Defaults.idempotencyWindowSeconds)
         }
         return nil
     }

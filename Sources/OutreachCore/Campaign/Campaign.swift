@@ -55,15 +55,18 @@ public struct Campaign: Codable, Sendable, Equatable {
     /// How messages leave: recorded only, piped to a sendmail-like command, or POSTed.
     public enum TransportSettings: Codable, Sendable, Equatable {
         case proof
-        case sendmail(command: [String], timeoutSeconds: Int)
-        case http(url: String, tokenEnv: String?, timeoutSeconds: Int)
+        /// `env`: the extra environment variables the command may see (SPEC §9.3).
+        case sendmail(command: [String], timeoutSeconds: Int, env: [String])
+        /// `idempotencyWindowSeconds`: how long the provider keeps an `Idempotency-Key`; within
+        /// it a request whose answer never came may be repeated with the same key (SPEC §9.1).
+        case http(url: String, tokenEnv: String?, timeoutSeconds: Int, idempotencyWindowSeconds: Int)
 
         /// The circuit-breaker key of this transport: its kind and target, never a secret.
         public var breakerKey: String {
             switch self {
             case .proof: "proof"
-            case .sendmail(let command, _): "sendmail:\(command.first ?? "")"
-            case .http(let url, _, _):
+            case .sendmail(let command, _, _): "sendmail:\(command.first ?? "")"
+            case .http(let url, _, _, _):
                 "http:" + (URL(string: url).map { ($0.host ?? "") + ($0.port.map { ":\($0)" } ?? "") } ?? url)
             }
         }

@@ -22,6 +22,17 @@ public enum CampaignFile {
         public static let breakerFailures = 5
         public static let breakerCooldownSeconds = 15 * 60
         public static let autoReplyDelaySeconds = 3 * 86_400
+        /// How long an HTTP provider keeps idempotency keys (SPEC §9.1).
+        public static let idempotencyWindowSeconds = 24 * 3600
+    }
+
+    /// The documented bounds of every number a campaign file gives (SPEC §9.9): beyond them
+    /// arithmetic on instants would overflow or land in another era.
+    public enum Bounds {
+        /// Limits, quotas, attempts, thresholds.
+        public static let maxCount = 10_000_000
+        /// Every duration: 365 days.
+        public static let maxDurationSeconds = 365 * 86_400
     }
 
     /// Reads and validates the file at `path`.

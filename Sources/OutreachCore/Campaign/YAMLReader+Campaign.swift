@@ -115,7 +115,7 @@ extension YAMLReader {
 
     func transport(_ node: Node?) throws -> Campaign.TransportSettings {
         guard let node else { return .proof }
-        let map = try mapping(node, "transport", allowed: ["kind", "command", "url", "token_env", "timeout"])
+        let map = try mapping(node, "transport", allowed: ["kind", "command", "url", "token_env", "timeout", "env", "idempotency_window"])
         let kind = try requiredString(map, "kind", "transport", parent: node)
         let timeout = try duration(map, "timeout", "transport", default: CampaignFile.Defaults.transportTimeoutSeconds)
         func refuse(_ keys: [String]) throws {
@@ -125,10 +125,10 @@ extension YAMLReader {
         }
         switch kind {
         case "proof":
-            try refuse(["command", "url", "token_env", "timeout"])
+            try refuse(["command", "url", "token_env", "timeout", "env", "idempotency_window"])
             return .proof
         case "sendmail":
-            try refuse(["url", "token_env"])
+            try refuse(["url", "token_env", "idempotency_window"])
             guard let commandNode = map["command"], case .sequence(let parts) = commandNode, !parts.isEmpty else {
                 throw fail(map["command"] ?? node, "transport.command", "is required for sendmail: a list like [/usr/sbin/sendmail, -t, -oi].")
             }
@@ -136,18 +136,36 @@ extension YAMLReader {
                 guard let text = part.string, !text.isEmpty else { throw fail(part, "transport.command", "every item must be text.") }
                 return text
             }
-            return .sendmail(command: command, timeoutSeconds: timeout)
+            return .sendmail(command: command, timeoutSeconds: timeout, env: try childEnvironment(map["env"]))
         case "http":
-            try refuse(["command"])
+            try refuse(["command", "env"])
             let url = try requiredString(map, "url", "transport", parent: node)
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
                 throw fail(map["url"], "transport.url", "'\(url)' is not an http(s) URL.")
             }
             let tokenEnv = try string(map, "token_env", "transport")
             if let tokenEnv { try envName(map["token_env"], tokenEnv, "transport.token_env") }
-            return .http(url: url, tokenEnv: tokenEnv, timeoutSeconds: timeout)
+            let window = try duration(map, "idempotency_window", "transport", default: CampaignFile.Defaults.idempotencyWindowSeconds)
+            return .http(url: url, tokenEnv: tokenEnv, timeoutSeconds: timeout, idempotencyWindowSeconds: window)
         default:
             throw fail(map["kind"], "transport.kind", "'\(kind)' is not a transport; use proof, sendmail or http.")
+        }
+    }
+
+    /// `transport.env`: names of variables the sendmail command may see besides the allow-list.
+    /// `OUTREACH_*` variables are never passed on (SPEC §9.3), so naming one is refused.
+    func childEnvironment(_ node: Node?) throws -> [String] {
+        guard let node else { return [] }
+        guard case .sequence(let items) = node else {
+            throw fail(node, "transport.env", "expected a list of environment variable names, like [MSMTP_ACCOUNT].")
+        }
+        return try items.map { item in
+            let name = item.string ?? ""
+            try envName(item, name, "transport.env")
+            guard !name.hasPrefix("OUTREACH_") else {
+                throw fail(item, "transport.env", "'\(name)': OUTREACH_* variables are never passed to a child process.")
+            }
+            return name
         }
     }
 

@@ -54,6 +54,9 @@ struct YAMLReader {
             throw fail(node, keyPath, "expected a whole number, got '\(node.string ?? "a structure")'.")
         }
         guard number >= minimum else { throw fail(node, keyPath, "must be \(minimum) or more, got \(number).") }
+        guard number <= CampaignFile.Bounds.maxCount else {
+            throw fail(node, keyPath, "must be at most \(CampaignFile.Bounds.maxCount), got \(number).")
+        }
         return number
     }
 
@@ -65,6 +68,9 @@ struct YAMLReader {
         }
         guard case .scalar(let scalar) = node, let seconds = DurationText.seconds(scalar.string) else {
             throw fail(node, keyPath, "'\(node.string ?? "a structure")' is not a duration; write it like 300s, 30m, 24h or 7d.")
+        }
+        guard seconds <= CampaignFile.Bounds.maxDurationSeconds else {
+            throw fail(node, keyPath, "'\(scalar.string)' is longer than 365 days, the longest duration a campaign file may give.")
         }
         return seconds
     }

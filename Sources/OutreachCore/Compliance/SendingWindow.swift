@@ -61,7 +61,16 @@ public struct SendingWindow: Sendable, Equatable {
         components.hour = minute / 60
         components.minute = minute % 60
         components.second = 0
-        return calendar.date(from: components) ?? day.addingTimeInterval(Double(minute * 60))
+        guard let candidate = calendar.date(from: components) else { return day.addingTimeInterval(Double(minute * 60)) }
+        // A local time inside a spring-forward gap (02:30 on a day that jumps from 02:00 to
+        // 03:00) does not exist. Foundation moves it forward by the gap's length (03:30);
+        // the first valid instant after it is the transition itself (03:00).
+        let local = calendar.dateComponents([.hour, .minute], from: candidate)
+        if local.hour != components.hour || local.minute != components.minute,
+           let transition = calendar.timeZone.nextDaylightSavingTimeTransition(after: day), transition <= candidate {
+            return transition
+        }
+        return candidate
     }
 }
 

@@ -4,23 +4,27 @@ import Foundation
 /// job's key, the same on every attempt) and `Authorization: Bearer <token>` from the
 /// environment variable the campaign names.
 ///
-/// 2xx is sent; 408, 429, 5xx, timeouts and connection errors are transient; other 4xx are
-/// permanent, and a 4xx whose JSON body says `"error": "invalid_recipient"` (or
-/// `"invalid_recipient": true`) also suppresses the address. The request itself is made by
+/// 2xx is sent; 408, 429, 5xx and a connection that could not be opened are transient; other
+/// 4xx are permanent, and a 4xx whose JSON body says `"error": "invalid_recipient"` (or
+/// `"invalid_recipient": true`) also suppresses the address. A request that went out but got
+/// no answer (a timeout, a dropped connection, a worker that died) is `unknown` (SPEC §9.1);
+/// the tick may repeat it with the same `Idempotency-Key` within `idempotencyWindowSeconds`. The request itself is made by
 /// the `outreach-http` worker (see its source for why); the token reaches it on stdin only,
 /// and any echo of the token in an answer is redacted before it becomes a job error.
 public struct HTTPTransport: Transport {
     public let url: URL
     private let token: String?
     public let timeoutSeconds: Int
+    public let idempotencyWindowSeconds: Int?
     private let worker: String?
 
     /// `worker` overrides where `outreach-http` is found (default: beside this executable,
     /// then `$OUTREACH_HTTP_WORKER`, then the PATH).
-    public init(url: URL, token: String?, timeoutSeconds: Int, worker: String? = nil) {
+    public init(url: URL, token: String?, timeoutSeconds: Int, idempotencyWindowSeconds: Int?, worker: String? = nil) {
         self.url = url
         self.token = token
         self.timeoutSeconds = timeoutSeconds
+        self.idempotencyWindowSeconds = idempotencyWindowSeconds
         self.worker = worker ?? Self.locateWorker()
     }
 
@@ -57,15 +61,17 @@ public struct HTTPTransport: Transport {
         let answer: ChildProcess.Result
         do {
             answer = try ChildProcess.run(worker, [], input: Data(request.utf8), environment: ["PATH": "/usr/bin:/bin"],
-                                          timeoutSeconds: timeoutSeconds + 10)
+                                          timeout: .seconds(timeoutSeconds + 10))
         } catch {
-            return .transient("cannot run \(worker): \(error)")
+            return .transient("cannot run \(worker): \(error.reason)")
         }
-        if answer.timedOut { return .transient("no answer from \(url.host ?? "the API") within \(timeoutSeconds)s") }
         let object = (try? JSONSerialization.jsonObject(with: answer.output)) as? [String: Any] ?? [:]
-        if let error = object["error"] as? String { return .transient(redact(error)) }
-        guard answer.status == 0, let status = object["status"] as? Int else {
-            return .transient("the outreach-http worker failed (exit \(answer.status))")
+        if let error = object["error"] as? String {
+            if object["not_sent"] as? Bool == true { return .transient(redact(error)) }
+            return .unknown(redact(error) + "; the request may have reached the API")
+        }
+        guard answer.ending == .exited(0), let status = object["status"] as? Int else {
+            return .unknown("the outreach-http worker ended without an answer (\(answer.ending)); the request may have reached the API")
         }
         let body = object["body"] as? String ?? ""
         let detail = redact(String(body.prefix(300)).split(whereSeparator: \.isNewline).joined(separator: " "))

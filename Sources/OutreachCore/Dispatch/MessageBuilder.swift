@@ -13,11 +13,14 @@ public struct MessageBuilder: Sendable {
     /// The unsubscribe URL split around `{{token}}`.
     private let unsubscribeURLParts: (before: String, after: String)?
     private let senderDomain: String
+    private let installationID: String
 
     /// Parses the campaign's templates and reads the unsubscribe secret from the environment
     /// (a campaign with an unsubscribe URL cannot build messages without it).
-    public init(campaign: Campaign, secrets: SecretEnvironment) throws {
+    /// `installationID` is the database's random id (SPEC §9.4).
+    public init(campaign: Campaign, secrets: SecretEnvironment, installationID: String) throws {
         self.campaign = campaign
+        self.installationID = installationID
         unsubscribeSigner = try Self.unsubscribeSecret(of: campaign, in: secrets).map(UnsubscribeToken.Signer.init(secret:))
         subjects = try campaign.steps.map { try MessageTemplate($0.subject) }
         bodies = try campaign.steps.map { try MessageTemplate($0.body) }
@@ -40,7 +43,14 @@ public struct MessageBuilder: Sendable {
         "\(campaignID):\(leadID):\(stepID):\(stepIndex)"
     }
 
+    /// The key as it leaves the machine (`X-Outreach-Key`, `Idempotency-Key`): the database's
+    /// key prefixed by the installation id, so two databases never emit the same one.
+    public static func externalKey(installationID: String, key: String) -> String {
+        "\(installationID):\(key)"
+    }
+
     /// The message for `lead`'s step `stepIndex`, or the template variable it lacks.
+    /// `idempotencyKey` is the job's key in the database.
     public func build(lead: Lead, stepIndex: Int, idempotencyKey: String, date: Date) -> Result<OutgoingMessage, MissingVariable> {
         let unsubscribeURL = unsubscribeSigner.flatMap { signer in
             unsubscribeURLParts.map { parts in
@@ -71,11 +81,11 @@ public struct MessageBuilder: Sendable {
             subject: TextTrimming.trimmed(RFC5322.clean(subject)),
             body: TextTrimming.trimmed(body) + "\n\n" + footerText.before + (unsubscribeURL.map { "Unsubscribe: \($0)\n" } ?? "")
                 + footerText.after,
-            messageID: "outreach." + String(String.UnicodeScalarView(idempotencyKey.unicodeScalars.map { $0 == ":" ? "." : $0 }))
-                + "@" + senderDomain,
+            messageID: "outreach." + installationID + "."
+                + String(String.UnicodeScalarView(idempotencyKey.unicodeScalars.map { $0 == ":" ? "." : $0 })) + "@" + senderDomain,
             date: date,
             unsubscribeTargets: targets,
-            idempotencyKey: idempotencyKey,
+            idempotencyKey: Self.externalKey(installationID: installationID, key: idempotencyKey),
             campaignSlug: campaign.slug))
     }
 

@@ -23,7 +23,8 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var date: Date
     /// `List-Unsubscribe` targets (https URL, mailto URI), in order.
     public var unsubscribeTargets: [String]
-    /// The idempotency key of the job (also an `X-Outreach-Key` header).
+    /// The job's idempotency key as it leaves the machine, prefixed by the installation id
+    /// (`X-Outreach-Key`, and the HTTP `Idempotency-Key`); the database keeps the bare key.
     public var idempotencyKey: String
     public var campaignSlug: String
 

@@ -4,10 +4,12 @@ import GRDB
 /// The verification queries of `proof.sql`: each counts violations of one invariant for a
 /// campaign (its whole history, so a run's proof also vouches for what came before it).
 ///
-/// They are the same SQL whether outreach runs them (for `summary.md`) or a reviewer runs
-/// `sqlite3 outreach.sqlite < proof.sql`. They only read, and they compare the timestamps the
-/// tick writes inside its write-locked transactions, so an honest database always counts 0
-/// and a row planted by hand shows up. Window functions keep every check O(n log n).
+/// They are the same SQL whether outreach runs them (for `summary.md`, `verify`) or a reviewer
+/// runs `sqlite3 outreach.sqlite < proof.sql`. They only read, and they compare commit order,
+/// not timestamps (SPEC §9.6): every opt-out, job claim and run start and end carries a number
+/// from one counter, taken inside its write transaction, so "listed before the job" is exact
+/// even within one second, and a row planted by hand shows up. Window functions keep every
+/// check O(n log n).
 public enum ProofChecks {
     /// One check: a name, what a 0 proves, and its counting query.
     public struct Check: Sendable {
@@ -22,10 +24,11 @@ public enum ProofChecks {
     /// A dispatch decision: one send (or proof record) of a job, at `decided_at`.
     private static let dispatchDecision = "d.decision IN ('dispatched', 'retry_dispatched')"
 
-    /// Is list entry `x` in force at instant `t`? (created strictly before, not yet removed or expired)
-    private static func inForce(_ x: String, at t: String, removable: Bool, expiring: Bool) -> String {
-        var parts = ["\(x).created_at < \(t)"]
-        if removable { parts.append("(\(x).removed_at IS NULL OR \(x).removed_at > \(t))") }
+    /// Was list entry `x` in force when the claim numbered `seq` at instant `t` committed?
+    /// (committed before it, not removed before it, and not expired at `t`)
+    private static func inForce(_ x: String, seq: String, at t: String, removable: Bool, expiring: Bool) -> String {
+        var parts = ["\(x).seq < \(seq)"]
+        if removable { parts.append("(\(x).removed_seq IS NULL OR \(x).removed_seq > \(seq))") }
         if expiring { parts.append("(\(x).until IS NULL OR \(x).until > \(t))") }
         return parts.joined(separator: " AND ")
     }
@@ -37,19 +40,24 @@ public enum ProofChecks {
         SELECT count(*) FROM jobs j JOIN leads l ON l.id = j.lead_id
         WHERE j.campaign_id = \(campaignID) AND EXISTS (
           SELECT 1 FROM \(table) x WHERE \(match) AND (
-            \(inForce("x", at: "j.created_at", removable: removable, expiring: expiring))
+            \(inForce("x", seq: "j.seq", at: "j.created_at", removable: removable, expiring: expiring))
             OR EXISTS (SELECT 1 FROM decisions d WHERE d.lead_id = l.id AND d.job_id = j.id AND \(dispatchDecision)
-                       AND \(inForce("x", at: "d.decided_at", removable: removable, expiring: expiring)))))
+                       AND \(inForce("x", seq: "d.seq", at: "d.decided_at", removable: removable, expiring: expiring)))))
         """
     }
 
     /// Every check, in the order `proof.sql` prints them.
     public static let all: [Check] = [
         Check(name: "duplicate_idempotency_keys",
-              meaning: "No idempotency key, and no lead and step, has more than one job.") { campaign, _ in
+              meaning: "No idempotency key has more than one job.") { campaign, _ in
             """
-            SELECT (SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY idempotency_key HAVING count(*) > 1))
-                 + (SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY lead_id, step_index HAVING count(*) > 1))
+            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY idempotency_key HAVING count(*) > 1)
+            """
+        },
+        Check(name: "same_step_twice",
+              meaning: "No lead received the same step (by step id) twice.") { campaign, _ in
+            """
+            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY lead_id, step_id HAVING count(*) > 1)
             """
         },
         Check(name: "keys_sent_twice",
@@ -63,9 +71,9 @@ public enum ProofChecks {
               meaning: "No job was created or dispatched for a lead after it was marked do-not-contact.") { campaign, _ in
             """
             SELECT count(*) FROM jobs j JOIN leads l ON l.id = j.lead_id
-            WHERE j.campaign_id = \(campaign) AND l.dnc = 1 AND (l.dnc_at < j.created_at
+            WHERE j.campaign_id = \(campaign) AND l.dnc = 1 AND (l.dnc_seq < j.seq
               OR EXISTS (SELECT 1 FROM decisions d WHERE d.lead_id = l.id AND d.job_id = j.id AND \(dispatchDecision)
-                         AND d.decided_at > l.dnc_at))
+                         AND d.seq > l.dnc_seq))
             """
         },
         Check(name: "jobs_for_unsubscribed",
@@ -105,17 +113,17 @@ public enum ProofChecks {
               meaning: "No two runs of the campaign overlapped in time (the lease held).") { campaign, _ in
             """
             SELECT count(*) FROM (
-              SELECT started_at, max(ifnull(finished_at, '9999-12-31T23:59:59Z')) OVER (
-                ORDER BY started_at, fencing_token ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
+              SELECT seq, max(ifnull(finished_seq, 9223372036854775807)) OVER (
+                ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
               FROM runs WHERE campaign_id = \(campaign))
-            WHERE started_at < earlier_end
+            WHERE seq < earlier_end
             """
         },
         Check(name: "leads_advanced_without_job",
-              meaning: "Every step a lead moved past has a sent (or proof-sent) job.") { campaign, _ in
+              meaning: "Every step a lead is counted as sent has a sent (or proof-sent) job.") { campaign, _ in
             """
             SELECT count(*) FROM leads l WHERE l.campaign_id = \(campaign) AND l.step_index > (
-              SELECT count(*) FROM jobs j WHERE j.lead_id = l.id AND j.step_index < l.step_index AND j.status IN ('sent', 'sent_proof'))
+              SELECT count(*) FROM jobs j WHERE j.lead_id = l.id AND j.status IN ('sent', 'sent_proof'))
             """
         },
         Check(name: "jobs_without_decision",
@@ -126,9 +134,9 @@ public enum ProofChecks {
             """
         },
         Check(name: "run_counts_match",
-              meaning: "This run's recorded dispatch count equals its dispatch decisions.") { _, run in
+              meaning: "The run's recorded dispatch count equals its dispatch decisions (every run's, for `verify`).") { campaign, run in
             """
-            SELECT count(*) FROM runs r WHERE r.id = '\(run)' AND r.status != 'running'
+            SELECT count(*) FROM runs r WHERE \(run.isEmpty ? "r.campaign_id = \(campaign)" : "r.id = '\(run)'") AND r.status != 'running'
               AND r.dispatched != (SELECT count(*) FROM decisions d WHERE d.run_id = r.id AND d.quota_day IS NOT NULL)
             """
         },
@@ -136,7 +144,10 @@ public enum ProofChecks {
 
     /// The text of `proof.sql` for a campaign and run.
     public static func script(campaignID: Int64, slug: String, runID: String) -> String {
-        precondition(RunID.isWellFormed(runID) && Slug.isValid(slug), "ids are validated before they reach SQL")
+        // Run ids and slugs are validated where they enter (`RunID.make`, the campaign file);
+        // one that is not well formed is left out of the SQL rather than quoted into it.
+        let runID = RunID.isWellFormed(runID) ? runID : ""
+        let slug = Slug.isValid(slug) ? slug : "?"
         var lines = [
             "-- outreach proof checks for campaign \(slug) (id \(campaignID)), run \(runID).",
             "-- Read-only. Run: sqlite3 outreach.sqlite < proof.sql",
@@ -155,9 +166,11 @@ public enum ProofChecks {
         return lines.joined(separator: "\n")
     }
 
-    /// Runs every check; returns (name, violations) in order.
+    /// Runs every check; returns (name, violations) in order. An empty `runID` checks every
+    /// run of the campaign (`outreach verify`).
     public static func run(_ db: Database, campaignID: Int64, runID: String) throws -> [(check: Check, violations: Int)] {
-        try all.map { check in
+        let runID = RunID.isWellFormed(runID) ? runID : ""
+        return try all.map { check in
             (check, try Int.fetchOne(db, sql: "SELECT (\(check.query(campaignID: campaignID, runID: runID)))") ?? 0)
         }
     }

@@ -22,29 +22,35 @@ public struct CSVReader {
     private var atEnd = false
     private var line = 1
     private var started = false
+    private let path: String
+    /// A read error met while filling the buffer; `next()` throws it (SPEC §9.8: exit 74).
+    private var readError: OutreachError?
     private static let chunkSize = 1 << 16
 
     /// Opens a file; a missing or unreadable file is an `inputMissing` error naming it.
     public init(path: String) throws {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw OutreachError.inputMissing("The file \(path) does not exist; check the path.")
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw OutreachError.inputMissing("The file \(path) cannot be read; check its permissions.")
-        }
-        self.handle = handle
+        handle = try InputFile.open(path)
+        self.path = path
     }
 
     /// Reads records from text already in memory (tests, small inputs).
     public init(text: String) {
         handle = nil
+        path = "(text)"
         buffer = Array(text.utf8)
         atEnd = true
     }
 
     private mutating func fill() -> Bool {
         guard !atEnd, let handle else { return false }
-        let data = handle.readData(ofLength: Self.chunkSize)
+        let data: Data
+        do {
+            data = try handle.read(upToCount: Self.chunkSize) ?? Data()
+        } catch {
+            readError = InputFile.readFailure(path, error)
+            atEnd = true
+            return false
+        }
         if data.isEmpty {
             atEnd = true
             try? handle.close()
@@ -66,6 +72,13 @@ public struct CSVReader {
     /// The next record, nil at the end of the input, or a `CSVSyntaxError`.
     /// Blank lines are skipped.
     public mutating func next() throws -> CSVRecord? {
+        if let readError { throw readError }
+        let record = try nextRecord()
+        if let readError { throw readError }
+        return record
+    }
+
+    private mutating func nextRecord() throws -> CSVRecord? {
         if !started {
             started = true
             if peek() == 0xEF, buffer.count >= position + 3, buffer[position + 1] == 0xBB, buffer[position + 2] == 0xBF {

@@ -188,15 +188,14 @@ private struct EventSource {
 /// Reads a UTF-8 text file line by line (LF or CRLF) in 64 KiB chunks, with line numbers.
 struct LineReader {
     private let handle: FileHandle
+    private let path: String
     private var buffer: [UInt8] = []
     private var atEnd = false
     private var line = 0
 
     init(path: String) throws {
-        guard FileManager.default.fileExists(atPath: path), let handle = FileHandle(forReadingAtPath: path) else {
-            throw OutreachError.inputMissing("The file \(path) does not exist or cannot be read; check the path.")
-        }
-        self.handle = handle
+        handle = try InputFile.open(path)
+        self.path = path
     }
 
     mutating func next() throws -> (Int, String)? {
@@ -212,7 +211,12 @@ struct LineReader {
                 defer { buffer = [] }
                 return try decode(buffer)
             }
-            let data = handle.readData(ofLength: 1 << 16)
+            let data: Data
+            do {
+                data = try handle.read(upToCount: 1 << 16) ?? Data()
+            } catch {
+                throw InputFile.readFailure(path, error)
+            }
             if data.isEmpty { atEnd = true } else { buffer.append(contentsOf: data) }
         }
     }

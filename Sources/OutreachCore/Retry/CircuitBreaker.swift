@@ -48,7 +48,7 @@ public struct CircuitBreaker: Sendable, Equatable {
             next.consecutiveFailures = 0
             next.openedAt = nil
             next.openUntil = nil
-        case .transient:
+        case .transient, .unknown:
             next.consecutiveFailures += 1
             if next.state == .halfOpen || next.consecutiveFailures >= threshold {
                 next.state = .open

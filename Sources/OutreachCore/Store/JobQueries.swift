@@ -29,9 +29,9 @@ public enum JobQueries {
         try Row.fetchOne(db, sql: "SELECT \(Job.columns) FROM jobs WHERE id = ?", arguments: [id]).map(Job.init(row:))
     }
 
-    /// The jobs of one lead, by step.
+    /// The jobs of one lead, oldest first.
     public static func forLead(_ db: Database, leadID: Int64) throws -> [Job] {
-        try Row.fetchAll(db, sql: "SELECT \(Job.columns) FROM jobs WHERE lead_id = ? ORDER BY step_index", arguments: [leadID])
+        try Row.fetchAll(db, sql: "SELECT \(Job.columns) FROM jobs WHERE lead_id = ? ORDER BY id", arguments: [leadID])
             .map(Job.init(row:))
     }
 
@@ -64,16 +64,16 @@ public enum JobQueries {
         }
         let stamp = Timestamp.format(now)
         try db.execute(sql: """
-            UPDATE jobs SET status = 'retry_scheduled', next_attempt_at = ?, updated_at = ?,
+            UPDATE jobs SET status = 'retry_scheduled', next_attempt_at = ?, updated_at = ?, ambiguous = 0,
                 last_error = 'operator retry after: ' || ifnull(last_error, status)
-            WHERE id = ?
-            """, arguments: [stamp, stamp, jobID])
-        // The lead waits for this job again: active at the job's step, not due on its own.
+            WHERE id = ? AND status = ?
+            """, arguments: [stamp, stamp, jobID, job.status.rawValue])
+        // The lead waits for this job again, not due on its own; its progress is unchanged.
         try db.execute(sql: """
-            UPDATE leads SET status = 'active', step_index = ?, next_action_at = NULL, blocked_reason = NULL, updated_at = ?
+            UPDATE leads SET status = 'active', next_action_at = NULL, blocked_reason = NULL, updated_at = ?
             WHERE id = ? AND status IN ('failed', 'active', 'new')
-            """, arguments: [job.stepIndex, stamp, job.leadID])
-        return try find(db, id: jobID)!
+            """, arguments: [stamp, job.leadID])
+        return try reread(db, jobID)
     }
 
     /// `jobs cancel`: a pending, unknown, failed or dead job will never be sent; its lead
@@ -90,12 +90,19 @@ public enum JobQueries {
         try db.execute(sql: """
             UPDATE jobs SET status = 'cancelled', next_attempt_at = NULL, updated_at = ?,
                 last_error = 'cancelled by operator (was ' || status || ')'
-            WHERE id = ?
-            """, arguments: [stamp, jobID])
+            WHERE id = ? AND status = ?
+            """, arguments: [stamp, jobID, job.status.rawValue])
         try db.execute(sql: """
             UPDATE leads SET status = 'failed', next_action_at = NULL, blocked_reason = ?, updated_at = ?
             WHERE id = ? AND status IN ('new', 'active', 'failed')
             """, arguments: ["job \(jobID) cancelled by operator", stamp, job.leadID])
-        return try find(db, id: jobID)!
+        return try reread(db, jobID)
+    }
+
+    private static func reread(_ db: Database, _ jobID: Int64) throws -> Job {
+        guard let job = try find(db, id: jobID) else {
+            throw OutreachError.unexpected("Job \(jobID) disappeared while it was being changed.")
+        }
+        return job
     }
 }

@@ -28,6 +28,8 @@ public struct RunCounters: Sendable, Equatable {
     public var dispatched = 0
     public var skipped = 0
     public var unknownRecovered = 0
+    /// Sends of this run whose outcome is unknown (not stored: the jobs say it).
+    public var unknownOutcomes = 0
     public init() {}
 }
 

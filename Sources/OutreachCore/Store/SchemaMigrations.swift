@@ -10,6 +10,7 @@ public enum SchemaMigrations {
     /// Identifier and SQL of every migration, oldest first.
     public static let all: [(identifier: String, sql: String)] = [
         ("0001_init", String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
+        ("0002_at_most_once", String(decoding: PackageResources._002_at_most_once_sql, as: UTF8.self)),
     ]
 
     /// The schema version this binary writes: the number of known migrations.

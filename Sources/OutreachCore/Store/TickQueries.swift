@@ -18,13 +18,16 @@ public struct Job: Sendable, Equatable {
     public var lastError: String?
     public let createdAt: Date
     public var updatedAt: Date
+    /// The last attempt may have reached the provider; a retry is allowed only inside the
+    /// transport's idempotency window.
+    public var ambiguous: Bool
 
     static let columns = columns(of: nil)
 
     /// The columns `init(row:)` reads, qualified by a table alias when given.
     static func columns(of alias: String?) -> String {
         ["id", "campaign_id", "lead_id", "run_id", "idempotency_key", "step_id", "step_index", "mode", "transport", "status",
-         "attempt", "next_attempt_at", "last_error", "created_at", "updated_at"]
+         "attempt", "next_attempt_at", "last_error", "created_at", "updated_at", "ambiguous"]
             .map { (alias.map { "\($0)." } ?? "") + $0 }.joined(separator: ", ")
     }
 
@@ -44,6 +47,7 @@ public struct Job: Sendable, Equatable {
         lastError = row[12]
         createdAt = Timestamp.parse(row[13]) ?? .distantPast
         updatedAt = Timestamp.parse(row[14]) ?? .distantPast
+        ambiguous = row[15]
     }
 }
 
@@ -64,6 +68,8 @@ struct DecisionRow {
     var statusAfter: LeadStatus
     var nextActionAt: String?
     var decidedAt: String
+    /// The commit-order number of a dispatch's claim (nil for other decisions).
+    var seq: Int64?
 }
 
 /// The statements of the tick's hot path, each prepared once per connection.
@@ -126,13 +132,15 @@ enum TickQueries {
         }
         let suppression = """
             SELECT ifnull(reason, '') FROM suppressions
-            WHERE kind = ? AND value = ? AND removed_at IS NULL AND created_at <= ? AND (until IS NULL OR until > ?)
+            WHERE kind = ? AND value = ? AND removed_at IS NULL AND (until IS NULL OR until > ?)
             """
-        facts.emailSuppression = try PreparedStatement.first(db, suppression, [.text("email"), .text(email), .text(now), .text(now)]) {
+        // Every committed suppression counts, whatever its created_at says (a command run with a
+        // clock a little ahead must not leave a window in which the address can be contacted).
+        facts.emailSuppression = try PreparedStatement.first(db, suppression, [.text("email"), .text(email), .text(now)]) {
             $0.string(0) ?? ""
         }
         if facts.emailSuppression != nil { return facts }
-        facts.domainSuppression = try PreparedStatement.first(db, suppression, [.text("domain"), .text(domain), .text(now), .text(now)]) {
+        facts.domainSuppression = try PreparedStatement.first(db, suppression, [.text("domain"), .text(domain), .text(now)]) {
             $0.string(0) ?? ""
         }
         return facts
@@ -164,13 +172,13 @@ enum TickQueries {
     static func insertDecision(_ db: Database, _ row: DecisionRow) throws {
         try PreparedStatement.execute(db, """
             INSERT INTO decisions (run_id, campaign_id, lead_id, step_index, decision, reason, job_id, job_status, attempt,
-                next_attempt_at, error, quota_day, status_after, next_action_at, decided_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                next_attempt_at, error, quota_day, status_after, next_action_at, decided_at, seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [
                 .text(row.runID), .int(row.campaignID), .int(row.leadID), .int(row.stepIndex), .text(row.kind.rawValue),
                 .text(row.reason), .int(row.jobID), .text(row.jobStatus?.rawValue), .int(row.attempt),
                 .text(Timestamp.format(row.nextAttemptAt)), .text(row.error), .text(row.quotaDay), .text(row.statusAfter.rawValue),
-                .text(row.nextActionAt), .text(row.decidedAt),
+                .text(row.nextActionAt), .text(row.decidedAt), .int(row.seq),
             ])
     }
 
@@ -187,19 +195,26 @@ enum TickQueries {
         ])
     }
 
-    /// Inserts a job; returns nil when its idempotency key (or lead and step) already exists.
+    /// Inserts a job with its claim's commit-order number; returns nil when its idempotency
+    /// key, or its lead and step id, already has a job (a duplicate is a result, not an error).
     static func insertJob(_ db: Database, campaignID: Int64, leadID: Int64, runID: String, key: String, stepID: String,
-                          stepIndex: Int, mode: DispatchMode, transport: String, status: JobStatus, now: String) throws -> Int64? {
+                          stepIndex: Int, mode: DispatchMode, transport: String, status: JobStatus, now: String,
+                          seq: Int64) throws -> Int64? {
         try PreparedStatement.execute(db, """
             INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status,
-                attempt, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                attempt, created_at, updated_at, seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """, [
                 .int(campaignID), .int(leadID), .text(runID), .text(key), .text(stepID), .int(stepIndex), .text(mode.rawValue),
-                .text(transport), .text(status.rawValue), .text(now), .text(now),
+                .text(transport), .text(status.rawValue), .text(now), .text(now), .int(seq),
             ])
         return db.changesCount == 1 ? db.lastInsertedRowID : nil
+    }
+
+    /// The step ids a lead has jobs for, whatever became of them (SPEC §9.5).
+    static func receivedSteps(_ db: Database, leadID: Int64) throws -> Set<String> {
+        Set(try PreparedStatement.all(db, "SELECT step_id FROM jobs WHERE lead_id = ?", [.int(leadID)]) { $0.string(0) ?? "" })
     }
 
     static func insertMessage(_ db: Database, jobID: Int64, _ message: OutgoingMessage) throws {
@@ -212,14 +227,20 @@ enum TickQueries {
             .map(OutgoingMessage.fromStoredJSON)
     }
 
-    static func updateJob(_ db: Database, jobID: Int64, status: JobStatus, attempt: Int, nextAttemptAt: Date?,
-                          error: String?, now: Date) throws {
+    /// Moves a job from the status it is expected to have (as River guards its state
+    /// changes); false when it no longer has it (an operator's `jobs cancel`, say), in which
+    /// case nothing was written.
+    static func updateJob(_ db: Database, jobID: Int64, from expected: JobStatus, to status: JobStatus, attempt: Int,
+                          nextAttemptAt: Date?, error: String?, ambiguous: Bool = false, now: Date) throws -> Bool {
         let statement = try db.cachedStatement(sql: """
-            UPDATE jobs SET status = ?, attempt = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?
+            UPDATE jobs SET status = ?, attempt = ?, next_attempt_at = ?, last_error = ?, ambiguous = ?, updated_at = ?
+            WHERE id = ? AND status = ?
             """)
         try statement.execute(arguments: [
-            status.rawValue, attempt, Timestamp.format(nextAttemptAt), error, Timestamp.format(now), jobID,
+            status.rawValue, attempt, Timestamp.format(nextAttemptAt), error, ambiguous, Timestamp.format(now), jobID,
+            expected.rawValue,
         ])
+        return db.changesCount == 1
     }
 
     /// Moves a lead: status, step, due time, contact time, and why it is blocked or failed.

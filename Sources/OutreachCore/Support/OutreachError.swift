@@ -24,6 +24,8 @@ public struct OutreachError: Error, CustomStringConvertible, Equatable, Sendable
         case temporary
         /// Configuration: campaign file, database schema, approval, missing secret (78).
         case configuration
+        /// A proof check found a violation in the database (70, EX_SOFTWARE).
+        case proofViolation
         /// A bug: something the code did not expect (1).
         case unexpected
     }
@@ -45,6 +47,7 @@ public struct OutreachError: Error, CustomStringConvertible, Equatable, Sendable
     public static func io(_ message: String) -> Self { .init(.io, message) }
     public static func temporary(_ message: String) -> Self { .init(.temporary, message) }
     public static func configuration(_ message: String) -> Self { .init(.configuration, message) }
+    public static func proofViolation(_ message: String) -> Self { .init(.proofViolation, message) }
     public static func unexpected(_ message: String) -> Self { .init(.unexpected, message) }
 
     /// Wraps a database or file error into an `OutreachError` with context, so a user never

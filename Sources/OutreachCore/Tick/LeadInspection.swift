@@ -11,6 +11,8 @@ public struct LeadInspection: Sendable {
     public let decisions: [DecisionSummary]
     /// One sentence: what the next tick would do with this lead and why.
     public let eligibility: String
+    /// Where the lead stands in the campaign's current steps, by step id (SPEC §9.5).
+    public let progress: String
 
     /// A past decision about the lead.
     public struct DecisionSummary: Sendable {
@@ -38,7 +40,8 @@ public struct LeadInspection: Sendable {
         }
         return LeadInspection(lead: lead, jobs: jobs, decisions: decisions,
                               eligibility: try explain(db, stored: stored, lead: lead, jobs: jobs, now: now, killSwitch: killSwitch,
-                                                       secrets: secrets))
+                                                       secrets: secrets),
+                              progress: "The lead " + StepPlan.explain(steps: stored.campaign.steps, received: jobs.map(\.stepID)) + ".")
     }
 
     private static func explain(_ db: Database, stored: StoredCampaign, lead: Lead, jobs: [Job], now: Date,
@@ -74,8 +77,9 @@ public struct LeadInspection: Sendable {
         let facts = try TickQueries.facts(db, email: lead.email, domain: lead.domain, campaignID: stored.id, now: at,
                                           needLastContact: campaign.limits.cooldownSeconds > 0)
         let used = try TickQueries.quotaUsed(db, campaignID: stored.id, day: QuotaDay.of(at, in: campaign.timeZone))
+        let next = StepPlan.next(steps: campaign.steps, received: Set(jobs.map(\.stepID))) ?? campaign.steps.count
         let verdict = Eligibility.evaluate(
-            dnc: lead.dnc, dncReason: lead.dncReason, stepIndex: lead.stepIndex, facts: facts,
+            dnc: lead.dnc, dncReason: lead.dncReason, stepIndex: next, facts: facts,
             context: .init(now: at, window: windows.state(at: at, zone: zone), windowZone: zone,
                            cooldownSeconds: campaign.limits.cooldownSeconds, quotaRemaining: campaign.limits.dailyQuota - used,
                            dailyQuota: campaign.limits.dailyQuota, stepCount: campaign.steps.count))
@@ -88,11 +92,12 @@ public struct LeadInspection: Sendable {
         case .quotaExhausted(let reason):
             sentence = (notYet.isEmpty ? "Due, but " : notYet) + "the \(reason); it goes out on a later day."
         case .complete:
-            sentence = (notYet.isEmpty ? "The next tick" : notYet + "the tick") + " completes it: there is no step \(lead.stepIndex + 1)."
+            sentence = (notYet.isEmpty ? "The next tick" : notYet + "the tick") + " completes it: it has no step left."
         case .dispatch(let index):
             let step = campaign.steps[index]
             var rendering = ""
-            if let secrets, let builder = try? MessageBuilder(campaign: campaign, secrets: secrets) {
+            if let secrets, let installationID = try? SafetyQueries.installationID(db),
+               let builder = try? MessageBuilder(campaign: campaign, secrets: secrets, installationID: installationID) {
                 let key = MessageBuilder.idempotencyKey(campaignID: stored.id, leadID: lead.id, stepID: step.id, stepIndex: index)
                 if case .failure(let missing) = builder.build(lead: lead, stepIndex: index, idempotencyKey: key, date: at) {
                     rendering = " — but its template needs {{\(missing.name)}}, which this lead lacks, so it will be skipped (skipped_template_error)"

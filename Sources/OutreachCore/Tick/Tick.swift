@@ -45,6 +45,10 @@ public struct Tick {
             case .live: request.dryRun ? DryRunTransport() : try dependencies.makeTransport(campaign)
             }
             let now = clock.now()
+            // SPEC §9.7: a clock behind what the database recorded would re-open quotas and
+            // cooldowns. A dry run changes nothing, so it may look at the past.
+            if !request.dryRun { try SafetyQueries.guardClock(db, now: now) }
+            let installationID = try SafetyQueries.installationID(db)
             let (grant, takeover) = try LeaseQueries.acquire(
                 db, campaignID: stored.id, slug: stored.slug, owner: dependencies.owner, now: now,
                 seconds: request.leaseSeconds, isOwnerAlive: dependencies.isOwnerAlive,
@@ -68,7 +72,7 @@ public struct Tick {
             try RunQueries.insert(db, run)
             let used = try TickQueries.quotaUsed(db, campaignID: stored.id, day: quotaDay)
             return TickRun.State(stored: stored, grant: grant, startedAt: now, perTickLimit: perTick,
-                                 quotaDay: quotaDay, quotaUsed: used, transport: transport)
+                                 quotaDay: quotaDay, quotaUsed: used, transport: transport, installationID: installationID)
         }
     }
 }

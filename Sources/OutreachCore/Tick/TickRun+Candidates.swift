@@ -2,40 +2,55 @@ import Foundation
 import GRDB
 import Logging
 
-/// A dispatch decided in this transaction, not yet recorded as sent.
+/// A dispatch decided and claimed in this transaction, not yet recorded as sent.
 struct PendingDispatch {
     let lead: Lead
+    let jobID: Int64
+    /// The job's key in the database (`{campaign_id}:{lead_id}:{step_id}:{step_index}`).
+    let key: String
+    let stepID: String
     let stepIndex: Int
     let message: OutgoingMessage
-    /// Set for retries (the job exists) and once a new job is inserted.
-    var jobID: Int64?
     /// The attempt this dispatch is.
-    var attempt: Int
+    let attempt: Int
+    /// The job's status before this dispatch claimed it (what the settling update expects
+    /// to find is `dispatching`; this is for the record).
     let kind: DecisionKind
+    /// When the job's first attempt was claimed (the idempotency window counts from it).
+    let firstAttemptAt: Date
+    /// The step ids the lead had jobs for before this one.
+    let received: Set<String>
 }
+
+/// A job as a decision row records it.
+typealias JobNote = (id: Int64, status: JobStatus, attempt: Int, nextAttemptAt: Date?, error: String?)
 
 extension TickRun {
     // MARK: - Leads
 
     /// SPEC §4 step 5 for one due lead: decide, and apply the decision in this transaction.
+    /// The step it gets is chosen by step id (`StepPlan`), not by its position.
     func considerLead(_ db: Database, _ lead: Lead) throws -> GroupResult {
         counters.considered += 1
-        switch try verdict(db, lead, stepIndex: lead.stepIndex) {
+        // A lead that was never sent anything has no jobs (a claim makes it wait, a cancel fails it).
+        let received = lead.status == .new ? [] : try TickQueries.receivedSteps(db, leadID: lead.id)
+        let stepIndex = StepPlan.next(steps: campaign.steps, received: received) ?? campaign.steps.count
+        switch try verdict(db, lead, stepIndex: stepIndex) {
         case .block(let kind, let reason):
             try TickQueries.updateLead(db, leadID: lead.id, status: .blocked, stepIndex: lead.stepIndex, nextActionAt: nil,
                                        lastContactedAt: stamps.format(lead.lastContactedAt), blockedReason: reason, now: stamps.format(now))
-            try decide(db, lead, stepIndex: lead.stepIndex, kind, reason: reason, statusAfter: .blocked, nextActionAt: nil)
+            try decide(db, lead, stepIndex: stepIndex, kind, reason: reason, statusAfter: .blocked, nextActionAt: nil)
         case .postpone(let kind, let until, let reason):
             try TickQueries.postponeLead(db, leadID: lead.id, until: stamps.format(until), now: stamps.format(now))
-            try decide(db, lead, stepIndex: lead.stepIndex, kind, reason: reason, statusAfter: lead.status, nextActionAt: stamps.format(until))
+            try decide(db, lead, stepIndex: stepIndex, kind, reason: reason, statusAfter: lead.status, nextActionAt: stamps.format(until))
         case .quotaExhausted(let reason):
-            try decide(db, lead, stepIndex: lead.stepIndex, .skippedQuota, reason: reason, statusAfter: lead.status,
+            try decide(db, lead, stepIndex: stepIndex, .skippedQuota, reason: reason, statusAfter: lead.status,
                        nextActionAt: stamps.format(lead.nextActionAt))
             return .stop(.dailyQuota)
         case .complete:
             try TickQueries.updateLead(db, leadID: lead.id, status: .completed, stepIndex: lead.stepIndex, nextActionAt: nil,
                                        lastContactedAt: stamps.format(lead.lastContactedAt), blockedReason: nil, now: stamps.format(now))
-            try decide(db, lead, stepIndex: lead.stepIndex, .completed, reason: "no step \(lead.stepIndex + 1) in the campaign",
+            try decide(db, lead, stepIndex: stepIndex, .completed, reason: "no step left for this lead in the campaign",
                        statusAfter: .completed, nextActionAt: nil)
         case .dispatch(let stepIndex):
             let step = campaign.steps[stepIndex]
@@ -43,29 +58,30 @@ extension TickRun {
             switch try builder.get().build(lead: lead, stepIndex: stepIndex, idempotencyKey: key, date: now) {
             case .failure(let missing):
                 try decide(db, lead, stepIndex: stepIndex, .skippedTemplateError,
-                           reason: "step \(step.id) needs {{\(missing.name)}}, which this lead does not have",
+                           reason: "step \(stepIndex + 1) (\(step.id)) needs {{\(missing.name)}}, which this lead does not have",
                            statusAfter: lead.status, nextActionAt: stamps.format(lead.nextActionAt))
             case .success(let message):
                 if let stop = try breakerStop(db, lead, stepIndex: stepIndex) { return stop }
-                var pending = PendingDispatch(lead: lead, stepIndex: stepIndex, message: message, jobID: nil, attempt: 1,
-                                              kind: .dispatched)
-                let initialStatus: JobStatus = request.mode == .proof ? .sentProof : .dispatching
+                let seq = try SafetyQueries.nextSequence(db)
                 guard let jobID = try TickQueries.insertJob(
                     db, campaignID: campaignID, leadID: lead.id, runID: state.grant.runID, key: key, stepID: step.id,
-                    stepIndex: stepIndex, mode: request.mode, transport: transport.breakerKey, status: initialStatus, now: stamps.format(now))
+                    stepIndex: stepIndex, mode: request.mode, transport: transport.breakerKey,
+                    status: request.mode == .proof ? .sentProof : .dispatching, now: stamps.format(now), seq: seq)
                 else {
                     try decide(db, lead, stepIndex: stepIndex, .skippedDuplicate,
-                               reason: "a job with key \(key) already exists; it is never dispatched twice",
+                               reason: "step \(step.id) already has a job for this lead (key \(key)); it is never dispatched twice",
                                statusAfter: lead.status, nextActionAt: stamps.format(lead.nextActionAt))
                     return .proceed
                 }
-                pending.jobID = jobID
                 try TickQueries.insertMessage(db, jobID: jobID, message)
+                let pending = PendingDispatch(lead: lead, jobID: jobID, key: key, stepID: step.id, stepIndex: stepIndex,
+                                              message: message, attempt: 1, kind: .dispatched, firstAttemptAt: now,
+                                              received: received)
                 if request.mode == .proof {
-                    try recordSent(db, pending, jobStatus: .sentProof)
+                    try recordSent(db, pending, jobStatus: .sentProof, seq: seq)
                     return .proceed
                 }
-                try recordClaim(db, pending)
+                try recordClaim(db, pending, seq: seq)
                 return .claimed(pending)
             }
         }
@@ -97,49 +113,82 @@ extension TickRun {
 
     // MARK: - Retries
 
-    /// A due retry: the same rules as a lead (a block cancels the job), then a second
-    /// attempt with the stored message and the same idempotency key.
+    /// A due retry: the same rules as a lead (a block cancels the job), then another
+    /// attempt with the stored message and the same idempotency key. A job whose last
+    /// attempt may have reached the provider is retried only inside the transport's
+    /// idempotency window; after it, it becomes `unknown` (SPEC §9.1).
     func considerRetry(_ db: Database, _ job: Job) throws -> GroupResult {
         guard let lead = try LeadQueries.find(db, id: job.leadID) else { return .proceed }
         counters.considered += 1
         let instant = now
-        switch try verdict(db, lead, stepIndex: job.stepIndex) {
+        let note: JobNote = (job.id, job.status, job.attempt, job.nextAttemptAt, job.lastError)
+        // The job's step, where it stands in the campaign now (past the end when it was removed).
+        let stepIndex = campaign.steps.firstIndex { $0.id == job.stepID } ?? campaign.steps.count
+        switch try verdict(db, lead, stepIndex: stepIndex) {
         case .block(let kind, let reason):
-            try TickQueries.updateJob(db, jobID: job.id, status: .cancelled, attempt: job.attempt, nextAttemptAt: nil,
-                                      error: "cancelled before retry: \(reason)", now: instant)
+            guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .cancelled, attempt: job.attempt,
+                                            nextAttemptAt: nil, error: "cancelled before retry: \(reason)", now: instant)
+            else { return .proceed }
             try TickQueries.updateLead(db, leadID: lead.id, status: .blocked, stepIndex: lead.stepIndex, nextActionAt: nil,
                                        lastContactedAt: stamps.format(lead.lastContactedAt), blockedReason: reason, now: stamps.format(instant))
             try decide(db, lead, stepIndex: job.stepIndex, kind, reason: reason, statusAfter: .blocked, nextActionAt: nil,
                        job: (job.id, .cancelled, job.attempt, nil, reason))
         case .postpone(let kind, let until, let reason):
-            try TickQueries.updateJob(db, jobID: job.id, status: .retryScheduled, attempt: job.attempt, nextAttemptAt: until,
-                                      error: job.lastError, now: instant)
+            guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .retryScheduled, attempt: job.attempt,
+                                            nextAttemptAt: until, error: job.lastError, ambiguous: job.ambiguous, now: instant)
+            else { return .proceed }
             try decide(db, lead, stepIndex: job.stepIndex, kind, reason: reason, statusAfter: lead.status,
                        nextActionAt: stamps.format(lead.nextActionAt), job: (job.id, .retryScheduled, job.attempt, until, job.lastError))
         case .quotaExhausted(let reason):
             try decide(db, lead, stepIndex: job.stepIndex, .skippedQuota, reason: reason, statusAfter: lead.status,
-                       nextActionAt: stamps.format(lead.nextActionAt), job: (job.id, job.status, job.attempt, job.nextAttemptAt, job.lastError))
+                       nextActionAt: stamps.format(lead.nextActionAt), job: note)
             return .stop(.dailyQuota)
         case .complete:
-            try TickQueries.updateJob(db, jobID: job.id, status: .cancelled, attempt: job.attempt, nextAttemptAt: nil,
-                                      error: "cancelled: the campaign no longer has step \(job.stepIndex + 1)", now: instant)
-            try TickQueries.updateLead(db, leadID: lead.id, status: .completed, stepIndex: lead.stepIndex, nextActionAt: nil,
-                                       lastContactedAt: stamps.format(lead.lastContactedAt), blockedReason: nil, now: stamps.format(instant))
-            try decide(db, lead, stepIndex: job.stepIndex, .completed, reason: "no step \(job.stepIndex + 1) in the campaign",
-                       statusAfter: .completed, nextActionAt: nil, job: (job.id, .cancelled, job.attempt, nil, nil))
+            let reason = "step \(job.stepID) is no longer in the campaign"
+            guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .cancelled, attempt: job.attempt,
+                                            nextAttemptAt: nil, error: "cancelled: \(reason)", now: instant)
+            else { return .proceed }
+            // The lead goes on with whatever step comes next for it.
+            let next = nextAction(after: job.stepID, received: try TickQueries.receivedSteps(db, leadID: lead.id), at: instant)
+            try TickQueries.updateLead(db, leadID: lead.id, status: next.status, stepIndex: lead.stepIndex,
+                                       nextActionAt: stamps.format(next.at), lastContactedAt: stamps.format(lead.lastContactedAt),
+                                       blockedReason: nil, now: stamps.format(instant))
+            try decide(db, lead, stepIndex: job.stepIndex, .completed, reason: reason, statusAfter: next.status,
+                       nextActionAt: stamps.format(next.at), job: (job.id, .cancelled, job.attempt, nil, nil))
         case .dispatch:
-            if let stop = try breakerStop(db, lead, stepIndex: job.stepIndex,
-                                          job: (job.id, job.status, job.attempt, job.nextAttemptAt, job.lastError)) {
-                return stop
+            if job.ambiguous, let window = transport.idempotencyWindowSeconds,
+               instant.timeIntervalSince(job.createdAt) >= Double(window) {
+                return try expireAmbiguous(db, job, lead: lead, window: window)
             }
+            if let stop = try breakerStop(db, lead, stepIndex: job.stepIndex, job: note) { return stop }
             guard let message = try TickQueries.message(db, jobID: job.id) else {
                 throw OutreachError.unexpected("Job \(job.id) has no stored message; it cannot be retried.")
             }
-            let pending = PendingDispatch(lead: lead, stepIndex: job.stepIndex, message: message, jobID: job.id,
-                                          attempt: job.attempt + 1, kind: .retryDispatched)
-            try recordClaim(db, pending)
+            let pending = PendingDispatch(
+                lead: lead, jobID: job.id, key: job.idempotencyKey, stepID: job.stepID, stepIndex: job.stepIndex,
+                message: message, attempt: job.attempt + 1, kind: .retryDispatched, firstAttemptAt: job.createdAt,
+                received: try TickQueries.receivedSteps(db, leadID: lead.id).subtracting([job.stepID]))
+            let seq = try SafetyQueries.nextSequence(db)
+            guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .dispatching, attempt: pending.attempt,
+                                            nextAttemptAt: nil, error: nil, ambiguous: job.ambiguous, now: instant)
+            else { return .proceed }
+            try recordClaim(db, pending, seq: seq)
             return .claimed(pending)
         }
+        return .proceed
+    }
+
+    /// A job whose answer never came, past the provider's idempotency window: repeating it
+    /// could now deliver a second copy, so it becomes `unknown` for the operator to decide.
+    private func expireAmbiguous(_ db: Database, _ job: Job, lead: Lead, window: Int) throws -> GroupResult {
+        let error = "no answer came and the first attempt is older than the \(DurationText.format(window)) idempotency window; "
+            + "it may or may not have been sent (see `outreach jobs retry`)"
+        guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .unknown, attempt: job.attempt,
+                                        nextAttemptAt: nil, error: error, ambiguous: true, now: now)
+        else { return .proceed }
+        try decide(db, lead, stepIndex: job.stepIndex, .skippedDuplicate, reason: error, statusAfter: lead.status,
+                   nextActionAt: stamps.format(lead.nextActionAt), job: (job.id, .unknown, job.attempt, nil, error))
+        logger.warning("job of unknown outcome: \(error)", metadata: ["job_id": .stringConvertible(job.id)])
         return .proceed
     }
 
@@ -149,7 +198,7 @@ extension TickRun {
     /// with `skipped_circuit_open` and the run stops. A trial after the cool-down is marked
     /// `half_open` in this transaction, before the send.
     private func breakerStop(_ db: Database, _ lead: Lead, stepIndex: Int,
-                             job: (id: Int64, status: JobStatus, attempt: Int, nextAttemptAt: Date?, error: String?)? = nil)
+                             job: JobNote? = nil)
         throws -> GroupResult?
     {
         guard request.mode == .live else { return nil }
@@ -189,67 +238,81 @@ extension TickRun {
     // MARK: - Recording
 
     /// Live claim: the job is `dispatching` (durably, before the send), the lead waits for
-    /// the result, and the decision uses a unit of quota.
-    private func recordClaim(_ db: Database, _ pending: PendingDispatch) throws {
+    /// the result, and the decision uses a unit of quota and carries the claim's number.
+    private func recordClaim(_ db: Database, _ pending: PendingDispatch, seq: Int64) throws {
         let instant = now
-        if pending.kind == .retryDispatched {
-            try TickQueries.updateJob(db, jobID: pending.jobID!, status: .dispatching, attempt: pending.attempt,
-                                      nextAttemptAt: nil, error: nil, now: instant)
-        }
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: pending.lead.status, stepIndex: pending.lead.stepIndex,
                                    nextActionAt: nil, lastContactedAt: stamps.format(pending.lead.lastContactedAt), blockedReason: nil,
                                    now: stamps.format(instant))
         try decide(db, pending.lead, stepIndex: pending.stepIndex, pending.kind, reason: nil, statusAfter: pending.lead.status,
-                   nextActionAt: nil, job: (pending.jobID!, .dispatching, pending.attempt, nil, nil), usesQuota: true)
+                   nextActionAt: nil, job: (pending.jobID, .dispatching, pending.attempt, nil, nil), usesQuota: true, seq: seq)
     }
 
-    /// A sent message: the job is final and the lead moves to its next step (or completes).
-    private func recordSent(_ db: Database, _ pending: PendingDispatch, jobStatus: JobStatus) throws {
+    /// A sent message: the job is final and the lead moves on to its next step by id (or
+    /// completes). `step_index` counts the steps the lead has been sent.
+    private func recordSent(_ db: Database, _ pending: PendingDispatch, jobStatus: JobStatus, seq: Int64? = nil) throws {
         let instant = now
-        let (status, next) = advance(pending.stepIndex, at: instant)
-        try TickQueries.updateLead(db, leadID: pending.lead.id, status: status, stepIndex: pending.stepIndex + 1,
-                                   nextActionAt: stamps.format(next), lastContactedAt: stamps.format(instant), blockedReason: nil, now: stamps.format(instant))
+        let next = nextAction(after: pending.stepID, received: pending.received, at: instant)
+        try TickQueries.updateLead(db, leadID: pending.lead.id, status: next.status, stepIndex: pending.lead.stepIndex + 1,
+                                   nextActionAt: stamps.format(next.at), lastContactedAt: stamps.format(instant), blockedReason: nil,
+                                   now: stamps.format(instant))
         if request.mode == .proof {
-            try decide(db, pending.lead, stepIndex: pending.stepIndex, pending.kind, reason: nil, statusAfter: status,
-                       nextActionAt: stamps.format(next), job: (pending.jobID!, jobStatus, pending.attempt, nil, nil), usesQuota: true)
+            try decide(db, pending.lead, stepIndex: pending.stepIndex, pending.kind, reason: nil, statusAfter: next.status,
+                       nextActionAt: stamps.format(next.at), job: (pending.jobID, jobStatus, pending.attempt, nil, nil),
+                       usesQuota: true, seq: seq)
         } else {
-            try TickQueries.updateJob(db, jobID: pending.jobID!, status: jobStatus, attempt: pending.attempt, nextAttemptAt: nil,
-                                      error: nil, now: instant)
             try TickQueries.settleDecision(db, runID: state.grant.runID, leadID: pending.lead.id, jobStatus: jobStatus,
-                                           attempt: pending.attempt, nextAttemptAt: nil, error: nil, statusAfter: status,
-                                           nextActionAt: stamps.format(next))
+                                           attempt: pending.attempt, nextAttemptAt: nil, error: nil, statusAfter: next.status,
+                                           nextActionAt: stamps.format(next.at))
         }
     }
 
-    /// The lead's status and due time after step `stepIndex` went out at `instant`.
-    private func advance(_ stepIndex: Int, at instant: Date) -> (LeadStatus, Date?) {
-        let nextIndex = stepIndex + 1
-        guard nextIndex < campaign.steps.count else { return (.completed, nil) }
-        return (.active, instant.addingTimeInterval(Double(campaign.steps[nextIndex].delaySeconds)))
+    /// The lead's status and due time once `stepID` is behind it: the next step by id and
+    /// its delay, or `completed`.
+    func nextAction(after stepID: String, received: Set<String>, at instant: Date) -> (status: LeadStatus, at: Date?) {
+        guard let index = StepPlan.next(steps: campaign.steps, received: received.union([stepID])) else { return (.completed, nil) }
+        return (.active, instant.addingTimeInterval(Double(campaign.steps[index].delaySeconds)))
     }
 
     /// Live mode's second transaction: what the transport said, applied to job, lead and
-    /// decision (SPEC §4 steps 7–8).
+    /// decision (SPEC §4 steps 7–8, §9.1). The job must still be `dispatching`; if an
+    /// operator changed it meanwhile, their change stands and nothing is written.
     func settle(_ db: Database, _ pending: PendingDispatch, outcome: SendOutcome) throws {
         let instant = now
-        let jobID = pending.jobID!
         try recordBreaker(db, outcome)
+        func move(to status: JobStatus, nextAttemptAt: Date? = nil, error: String?, ambiguous: Bool = false) throws -> Bool {
+            let moved = try TickQueries.updateJob(db, jobID: pending.jobID, from: .dispatching, to: status, attempt: pending.attempt,
+                                                  nextAttemptAt: nextAttemptAt, error: error, ambiguous: ambiguous, now: instant)
+            if !moved {
+                logger.warning("job changed by someone else while it was being sent; its new status stands",
+                               metadata: ["job_id": .stringConvertible(pending.jobID), "outcome": .string("\(outcome)")])
+            }
+            return moved
+        }
         switch outcome {
         case .sent:
+            guard try move(to: .sent, error: nil) else { return }
             try recordSent(db, pending, jobStatus: .sent)
         case .transient(let error):
-            switch backoff.next(afterFailedAttempt: pending.attempt, key: pending.message.idempotencyKey, now: instant) {
-            case .retry(let at):
-                try TickQueries.updateJob(db, jobID: jobID, status: .retryScheduled, attempt: pending.attempt,
-                                          nextAttemptAt: at, error: error, now: instant)
-                try TickQueries.settleDecision(db, runID: state.grant.runID, leadID: pending.lead.id, jobStatus: .retryScheduled,
-                                               attempt: pending.attempt, nextAttemptAt: at, error: error,
+            try retryOrGiveUp(db, pending, error: error, ambiguous: false, move: move)
+        case .unknown(let error):
+            if let window = transport.idempotencyWindowSeconds,
+               case .retry(let at) = backoff.next(afterFailedAttempt: pending.attempt, key: pending.key, now: instant),
+               at.timeIntervalSince(pending.firstAttemptAt) < Double(window) {
+                // The provider drops a repeat of the same Idempotency-Key inside its window.
+                try retryOrGiveUp(db, pending, error: error + " (retried with the same Idempotency-Key inside the idempotency window)",
+                                  ambiguous: true, move: move)
+            } else {
+                guard try move(to: .unknown, error: error, ambiguous: true) else { return }
+                try TickQueries.settleDecision(db, runID: state.grant.runID, leadID: pending.lead.id, jobStatus: .unknown,
+                                               attempt: pending.attempt, nextAttemptAt: nil, error: error,
                                                statusAfter: pending.lead.status, nextActionAt: nil)
-            case .dead:
-                try fail(db, pending, jobStatus: .dead, leadStatus: .failed, error: error,
-                         reason: "job dead after \(pending.attempt) attempts: \(error)")
+                counters.unknownOutcomes += 1
+                logger.warning("send of unknown outcome; the job will not be re-sent automatically (see `outreach jobs retry`)",
+                               metadata: ["job_id": .stringConvertible(pending.jobID), "lead_id": .stringConvertible(pending.lead.id)])
             }
         case .permanent(let error, let invalidRecipient):
+            guard try move(to: .failed, error: error) else { return }
             if invalidRecipient {
                 _ = try ListQueries.addSuppression(db, kind: .email, value: pending.lead.email,
                                                    reason: "invalid recipient: \(error)", until: nil, now: instant)
@@ -258,16 +321,41 @@ extension TickRun {
                      reason: "send failed: \(error)")
         }
         logger.debug("send settled", metadata: [
-            "lead_id": .stringConvertible(pending.lead.id), "job_id": .stringConvertible(jobID),
+            "lead_id": .stringConvertible(pending.lead.id), "job_id": .stringConvertible(pending.jobID),
             "decision": .string(pending.kind.rawValue), "outcome": .string("\(outcome)"),
         ])
     }
 
+    /// A failure that proves the message was not accepted (or, for an idempotent transport,
+    /// one that may be repeated): another attempt after the backoff, or `dead`.
+    private func retryOrGiveUp(_ db: Database, _ pending: PendingDispatch, error: String, ambiguous: Bool,
+                               move: (JobStatus, Date?, String?, Bool) throws -> Bool) throws {
+        switch backoff.next(afterFailedAttempt: pending.attempt, key: pending.key, now: now) {
+        case .retry(let at):
+            guard try move(.retryScheduled, at, error, ambiguous) else { return }
+            try TickQueries.settleDecision(db, runID: state.grant.runID, leadID: pending.lead.id, jobStatus: .retryScheduled,
+                                           attempt: pending.attempt, nextAttemptAt: at, error: error,
+                                           statusAfter: pending.lead.status, nextActionAt: nil)
+        case .dead:
+            if ambiguous {
+                // Out of attempts after an answer that never came: it may have been sent.
+                guard try move(.unknown, nil, error, true) else { return }
+                try TickQueries.settleDecision(db, runID: state.grant.runID, leadID: pending.lead.id, jobStatus: .unknown,
+                                               attempt: pending.attempt, nextAttemptAt: nil, error: error,
+                                               statusAfter: pending.lead.status, nextActionAt: nil)
+                counters.unknownOutcomes += 1
+                return
+            }
+            guard try move(.dead, nil, error, false) else { return }
+            try fail(db, pending, jobStatus: .dead, leadStatus: .failed, error: error,
+                     reason: "job dead after \(pending.attempt) attempts: \(error)")
+        }
+    }
+
+    /// The lead of a failed job leaves the sequence with the reason (the job was moved already).
     private func fail(_ db: Database, _ pending: PendingDispatch, jobStatus: JobStatus, leadStatus: LeadStatus, error: String,
                       reason: String) throws {
         let instant = now
-        try TickQueries.updateJob(db, jobID: pending.jobID!, status: jobStatus, attempt: pending.attempt, nextAttemptAt: nil,
-                                  error: error, now: instant)
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: leadStatus, stepIndex: pending.lead.stepIndex,
                                    nextActionAt: nil, lastContactedAt: stamps.format(pending.lead.lastContactedAt), blockedReason: reason,
                                    now: stamps.format(instant))
@@ -278,12 +366,12 @@ extension TickRun {
 
     /// Records one decision row and counts it.
     func decide(_ db: Database, _ lead: Lead, stepIndex: Int, _ kind: DecisionKind, reason: String?, statusAfter: LeadStatus,
-                nextActionAt: String?, job: (id: Int64, status: JobStatus, attempt: Int, nextAttemptAt: Date?, error: String?)? = nil,
-                usesQuota: Bool = false) throws {
+                nextActionAt: String?, job: JobNote? = nil, usesQuota: Bool = false, seq: Int64? = nil) throws {
         try TickQueries.insertDecision(db, DecisionRow(
             runID: state.grant.runID, campaignID: campaignID, leadID: lead.id, stepIndex: stepIndex, kind: kind, reason: reason,
             jobID: job?.id, jobStatus: job?.status, attempt: job?.attempt, nextAttemptAt: job?.nextAttemptAt, error: job?.error,
-            quotaDay: usesQuota ? state.quotaDay : nil, statusAfter: statusAfter, nextActionAt: nextActionAt, decidedAt: stamps.format(now)))
+            quotaDay: usesQuota ? state.quotaDay : nil, statusAfter: statusAfter, nextActionAt: nextActionAt, decidedAt: stamps.format(now),
+            seq: seq))
         decisionCounts[kind, default: 0] += 1
         if kind.isDispatch {
             counters.dispatched += 1

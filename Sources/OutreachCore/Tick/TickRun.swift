@@ -13,6 +13,8 @@ final class TickRun {
         var quotaDay: String
         var quotaUsed: Int
         let transport: any Transport
+        /// This database's random id, part of every identifier that leaves the machine.
+        let installationID: String
     }
 
     /// How one unit of work ended.
@@ -44,7 +46,7 @@ final class TickRun {
     let transport: any Transport
     /// Built on the first lead that needs a message: a tick with nothing due parses no template.
     lazy var builder: Result<MessageBuilder, any Error> = Result {
-        try MessageBuilder(campaign: campaign, secrets: dependencies.secrets)
+        try MessageBuilder(campaign: campaign, secrets: dependencies.secrets, installationID: state.installationID)
     }
     private let monotonicStart = ContinuousClock.now
 
@@ -170,7 +172,7 @@ final class TickRun {
             case .proceed: continue
             case .claimed(let pending):
                 let outcome = transport.send(pending.message)
-                try scope.write("recording the result of job \(pending.jobID ?? 0)") { db in
+                try scope.write("recording the result of job \(pending.jobID)") { db in
                     try guardLease(db)
                     try settle(db, pending, outcome: outcome)
                 }
@@ -241,8 +243,8 @@ final class TickRun {
         } else {
             return nil
         }
-        guard preLeadStop() == nil else { return reason }
-        try decide(db, lead, stepIndex: stepIndex, kind, reason: "\(reason!.rawValue) turned on during the run",
+        guard preLeadStop() == nil, let reason else { return reason }
+        try decide(db, lead, stepIndex: stepIndex, kind, reason: "\(reason.rawValue) turned on during the run",
                    statusAfter: lead.status, nextActionAt: stamps.format(lead.nextActionAt))
         return reason
     }
@@ -275,6 +277,7 @@ final class TickRun {
             let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
             try RunQueries.finish(db, runID: state.grant.runID, status: status, stopReason: reason?.rawValue,
                                   finishedAt: finishedAt, durationMs: milliseconds, counters: counters)
+            if !request.dryRun { try SafetyQueries.guardClock(db, now: finishedAt) }
             try LeaseQueries.release(db, state.grant)
             return finishedAt
         }

@@ -17,7 +17,7 @@ struct CampaignCommand: ParsableCommand {
         func run() throws {
             try ExitStatus.guarding {
                 let campaign = try CampaignFile.load(path: file)
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 let result = try store.write("applying \(file)") { db in try CampaignQueries.apply(db, campaign, now: clock.now()) }
                 switch result {
@@ -88,7 +88,7 @@ struct CampaignCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 try store.write("pausing \(slug)") { db in
                     let stored = try CampaignQueries.require(db, slug: slug)
@@ -106,7 +106,7 @@ struct CampaignCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 try store.write("resuming \(slug)") { db in
                     let stored = try CampaignQueries.require(db, slug: slug)
@@ -131,7 +131,7 @@ struct CampaignCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 let stored = try store.write("approving \(slug)") { db in
                     let stored = try CampaignQueries.require(db, slug: slug)

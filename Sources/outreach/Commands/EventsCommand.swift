@@ -18,7 +18,7 @@ struct EventsCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let report = try EventImporter(store: store, clock: try global.clock()).run(path: file, rejectsPath: rejects)
                 var parts = ["\(report.events) events", "\(report.imported) new", "\(report.alreadyImported) already imported"]
                 if report.unknownAddresses > 0 { parts.append("\(report.unknownAddresses) for addresses no campaign has") }

@@ -54,7 +54,7 @@ struct JobsCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 let job = try store.write("scheduling job \(jobID) for retry") { db in
                     try JobQueries.scheduleRetry(db, jobID: jobID, now: clock.now())
@@ -73,7 +73,7 @@ struct JobsCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 let job = try store.write("cancelling job \(jobID)") { db in try JobQueries.cancel(db, jobID: jobID, now: clock.now()) }
                 output("Cancelled job \(job.id) (\(job.idempotencyKey)).\n")

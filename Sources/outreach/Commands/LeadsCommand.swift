@@ -23,7 +23,7 @@ struct LeadsCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let store = try global.openStore()
+                let store = try global.openStore(writing: !dryRun)
                 let report = try LeadImporter(store: store, clock: try global.clock())
                     .run(slug: slug, path: file, options: .init(dryRun: dryRun, rejectsPath: rejects))
                 var line = "\(dryRun ? "Checked" : "Imported") \(file) into \(slug): \(report.rows) rows, \(report.inserted) new, \(report.updated) updated, \(report.unchanged) unchanged"
@@ -93,7 +93,8 @@ struct LeadsCommand: ParsableCommand {
                     "lead:        \(lead.id) \(lead.email)",
                     "name:        \([lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " "))\(lead.company.map { " (\($0))" } ?? "")",
                     "status:      \(lead.status.rawValue)\(lead.blockedReason.map { " — \($0)" } ?? "")",
-                    "step:        \(lead.stepIndex)",
+                    "steps sent:  \(lead.stepIndex)",
+                    "progress:    \(inspection.progress)",
                     "next action: \(Timestamp.format(lead.nextActionAt) ?? "-")",
                     "last contact: \(Timestamp.format(lead.lastContactedAt) ?? "-")",
                     "timezone:    \(lead.timezone ?? "-")",
@@ -103,7 +104,7 @@ struct LeadsCommand: ParsableCommand {
                 ]
                 if inspection.jobs.isEmpty { lines.append("  (none)") }
                 for job in inspection.jobs {
-                    lines.append("  \(job.id) step \(job.stepIndex) \(job.stepID): \(job.status.rawValue), attempt \(job.attempt)"
+                    lines.append("  \(job.id) step \(job.stepIndex + 1) (\(job.stepID)): \(job.status.rawValue), attempt \(job.attempt)"
                         + (job.nextAttemptAt.map { ", next at \(Timestamp.format($0))" } ?? "") + (job.lastError.map { ", \($0)" } ?? ""))
                 }
                 lines.append("decisions:")
@@ -127,7 +128,7 @@ struct LeadsCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 let normalized = EmailAddress.normalize(email)
                 let changed = try store.write("marking \(normalized) do-not-contact") { db in

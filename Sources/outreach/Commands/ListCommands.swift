@@ -20,7 +20,7 @@ struct UnsubscribeCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let normalized = EmailAddress.normalize(email)
                 if let problem = EmailAddress.problem(normalized) { throw OutreachError.badInput("Cannot unsubscribe: \(problem).") }
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 let added = try store.write("recording the unsubscribe of \(normalized)") { db in
                     let campaignID = try campaign.map { try CampaignQueries.require(db, slug: $0).id }
@@ -60,7 +60,7 @@ struct UnsubscribeCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let report = try ListImporter(store: try global.openStore(), clock: try global.clock())
+                let report = try ListImporter(store: try global.openStore(writing: true), clock: try global.clock())
                     .importUnsubscribes(path: file, rejectsPath: rejects)
                 output("Imported \(file): \(report.rows) rows, \(report.added) new unsubscribes, \(report.unchanged) already recorded"
                     + (report.rejected > 0 ? ", \(report.rejected) rejected" : "") + ".\n")
@@ -113,7 +113,7 @@ struct SuppressCommand: ParsableCommand {
                     }
                     return date
                 }
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 let change = try store.write("suppressing \(value)") { db in
                     try ListQueries.addSuppression(db, kind: kind, value: value, reason: reason, until: untilDate, now: clock.now())
@@ -136,7 +136,7 @@ struct SuppressCommand: ParsableCommand {
         func run() throws {
             try ExitStatus.guarding {
                 let (kind, value) = try target.resolved()
-                let store = try global.openStore()
+                let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 let removed = try store.write("removing the suppression of \(value)") { db in
                     try ListQueries.removeSuppression(db, kind: kind, value: value, now: clock.now())
@@ -183,7 +183,7 @@ struct SuppressCommand: ParsableCommand {
 
         func run() throws {
             try ExitStatus.guarding {
-                let report = try ListImporter(store: try global.openStore(), clock: try global.clock())
+                let report = try ListImporter(store: try global.openStore(writing: true), clock: try global.clock())
                     .importSuppressions(path: file, rejectsPath: rejects)
                 output("Imported \(file): \(report.rows) rows, \(report.added) new suppressions, \(report.unchanged) unchanged"
                     + (report.rejected > 0 ? ", \(report.rejected) rejected" : "") + ".\n")
@@ -206,7 +206,7 @@ struct KillSwitchCommand: ParsableCommand {
 
     func run() throws {
         try ExitStatus.guarding {
-            let store = try global.openStore()
+            let store = try global.openStore(writing: action != .status)
             let clock = try global.clock()
             switch action {
             case .on, .off:

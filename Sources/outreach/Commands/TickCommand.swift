@@ -10,7 +10,8 @@ struct TickCommand: ParsableCommand {
         abstract: "Run one tick: lease, gates, compliance, quotas, idempotent jobs, dispatch (proof by default).",
         discussion: """
             Exit 0 also when nothing was due, the campaign is paused, the kill switch is on or the window is closed. \
-            Exit 75 when the campaign's lease is held by another process (with several campaigns: when every one was busy).
+            Exit 75 when the campaign's lease is held by another process (with several campaigns: when every one was busy), \
+            or when a run lost its lease mid-way. Exit 70 when --artifacts was given and a proof check found a violation.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -45,8 +46,10 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if slugs.isEmpty { throw ValidationError("Name at least one campaign.") }
-        if intervalSeconds < 0 { throw ValidationError("--interval-seconds must be 0 or more.") }
-        if let ticks, ticks < 1 { throw ValidationError("--ticks must be at least 1.") }
+        if !(0...86_400).contains(intervalSeconds) { throw ValidationError("--interval-seconds must be between 0 and 86400.") }
+        if let ticks, !(1...OptionBounds.maxCount).contains(ticks) {
+            throw ValidationError("--ticks must be between 1 and \(OptionBounds.maxCount).")
+        }
     }
 
     func run() throws {
@@ -79,9 +82,16 @@ struct TickOptions: ParsableArguments {
     @Option(help: "Write Prometheus metrics for every campaign to FILE (atomically) after ticking.") var metricsFile: String?
 
     func validate() throws {
-        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more.") }
-        if leaseSeconds < 1 { throw ValidationError("--lease-seconds must be at least 1.") }
+        if let limit, !(0...OptionBounds.maxCount).contains(limit) {
+            throw ValidationError("--limit must be between 0 and \(OptionBounds.maxCount).")
+        }
+        if !(1...86_400).contains(leaseSeconds) { throw ValidationError("--lease-seconds must be between 1 and 86400 (one day).") }
     }
+}
+
+/// The documented bounds of numeric options (SPEC §9.9), the same as the campaign file's.
+enum OptionBounds {
+    static let maxCount = CampaignFile.Bounds.maxCount
 }
 
 /// Ticks campaigns one after the other, each with its own lease, then writes the metrics.
@@ -91,10 +101,17 @@ struct TickSession {
         var ticked = 0
         var busy: [OutreachError] = []
         var failure: OutreachError?
+        /// Runs that lost their lease mid-way (another process took the campaign over).
+        var leaseLost: [OutreachError] = []
+        /// Runs whose proof checks found a violation.
+        var violations: [OutreachError] = []
 
-        /// Exit 75 only when every campaign was busy; otherwise the first failure's code.
+        /// The first failure's code; then 70 for a proof violation, 75 for a lost lease, and 75
+        /// when every campaign was busy.
         func throwIfFailed() throws {
             if let failure { throw failure }
+            if let first = violations.first { throw first }
+            if let first = leaseLost.first { throw first }
             if ticked == 0, let first = busy.first {
                 throw busy.count == 1 ? first : OutreachError.temporary("Every campaign was being ticked by another process; nothing was done.")
             }
@@ -115,10 +132,18 @@ struct TickSession {
         clock = try global.clock()
         logger = try global.logger()
         let secrets = global.secrets
+        let environment = ProcessInfo.processInfo.environment
+        // No child ever sees a variable that any campaign names as a secret (SPEC §9.3).
+        let forbidden = try store.read("reading the campaigns' secret names") { db in
+            try CampaignQueries.all(db).reduce(into: Set<String>()) { names, stored in
+                names.formUnion(TransportFactory.secretVariables(of: stored.campaign))
+            }
+        }
         dependencies = TickDependencies(
             clock: clock, secrets: secrets, owner: LeaseOwner.make(),
             makeTransport: { campaign in
-                try TransportFactory.make(campaign.transport, secrets: secrets, hiddenVariables: TransportFactory.secretVariables(of: campaign))
+                try TransportFactory.make(campaign.transport, secrets: secrets, environment: environment,
+                                          forbidden: forbidden.union(TransportFactory.secretVariables(of: campaign)))
             },
             logger: logger, stopFlag: stopFlag)
     }
@@ -133,6 +158,14 @@ struct TickSession {
             do {
                 try tickOne(slug)
                 outcome.ticked += 1
+            } catch let error as OutreachError where error.category == .proofViolation {
+                outcome.ticked += 1
+                outcome.violations.append(error)
+                logger.error("\(error.message)", metadata: ["campaign": .string(slug)])
+            } catch let error as TickLeaseLost {
+                outcome.ticked += 1
+                outcome.leaseLost.append(error.error)
+                logger.error("\(error.error.message)", metadata: ["campaign": .string(slug)])
             } catch let error as OutreachError where targets.count > 1 {
                 // One campaign's trouble does not stop the others; the exit code reports it.
                 if error.category == .temporary {
@@ -172,17 +205,31 @@ struct TickSession {
             output("  artifacts: \(exported.directory)/" + (exported.checksPassed ? "" : " (SOME PROOF CHECKS FAIL)") + "\n")
         }
         if let failure = report.failure { throw failure }
+        if report.status == .leaseLost {
+            throw TickLeaseLost(error: .temporary(
+                "Campaign \(slug): run \(report.runID) lost its lease to another process and stopped without further writes; the other run goes on. Nothing needs doing unless this repeats (then raise --lease-seconds)."))
+        }
+        if let exported, !exported.checksPassed {
+            throw OutreachError.proofViolation(
+                "Campaign \(slug): a proof check of run \(report.runID) found a violation; see \(exported.directory)/summary.md and run `outreach verify \(slug)`.")
+        }
     }
 }
 
-/// Turns SIGINT and SIGTERM into a `StopFlag`: the running tick finishes its current lead,
-/// records the run as stopped, releases the lease and exits 0.
+/// A run that ended `lease_lost` (exit 75, SPEC §9.10), told apart from a busy lease.
+struct TickLeaseLost: Error {
+    let error: OutreachError
+}
+
+/// Turns SIGINT, SIGTERM and SIGHUP (a closed terminal or an ssh session that ended) into a
+/// `StopFlag`: the running tick finishes its current lead, records the run as stopped,
+/// releases the lease and exits 0.
 enum SignalTrap {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
     static func install() -> StopFlag {
         let flag = StopFlag()
-        for signalNumber in [SIGINT, SIGTERM] {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { flag.set() }

@@ -64,8 +64,15 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens the migrated database (refusing a missing or un-migrated one, exit 78).
-    func openStore(durability: Store.Durability = .normal) throws -> Store {
-        try Store.open(path: databasePath, durability: durability)
+    /// `writing`: the command will change the database, so a clock that went backwards
+    /// is refused first (SPEC §9.7, exit 78); this check itself writes nothing.
+    func openStore(durability: Store.Durability = .normal, writing: Bool = false) throws -> Store {
+        let store = try Store.open(path: databasePath, durability: durability)
+        if writing {
+            let now = try clock().now()
+            try store.read("checking the clock") { db in try SafetyQueries.checkClock(db, now: now) }
+        }
+        return store
     }
 
     /// The secrets the campaign file names, read from this process's environment.
@@ -83,5 +90,5 @@ extension DispatchMode: ExpressibleByArgument {}
 
 /// Prints to stdout (results; logs go to stderr).
 func output(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    StandardStreams.out(text)
 }

@@ -41,7 +41,7 @@ struct StderrLogHandler: LogHandler {
             }
             line = text
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardStreams.err(line + "\n")
     }
 
     static func flatten(_ value: Logger.Metadata.Value) -> String {

@@ -111,4 +111,9 @@ final class Fixture: @unchecked Sendable {
     func execute(_ sql: String, _ arguments: StatementArguments = []) throws {
         try store.write("execute") { db in try db.execute(sql: sql, arguments: arguments) }
     }
+
+    /// The database's installation id.
+    func installationID() throws -> String {
+        try store.read("installation id") { db in try SafetyQueries.installationID(db) }
+    }
 }

@@ -9,8 +9,12 @@ final class ScriptedTransport: Transport, @unchecked Sendable {
     private var received: [OutgoingMessage] = []
     private let hook: (@Sendable (OutgoingMessage) -> Void)?
 
-    init(_ script: [SendOutcome] = [], onSend hook: (@Sendable (OutgoingMessage) -> Void)? = nil) {
+    let idempotencyWindowSeconds: Int?
+
+    /// `idempotencyWindowSeconds`: behave like an HTTP API that recognises repeated keys.
+    init(_ script: [SendOutcome] = [], idempotencyWindowSeconds: Int? = nil, onSend hook: (@Sendable (OutgoingMessage) -> Void)? = nil) {
         self.script = script
+        self.idempotencyWindowSeconds = idempotencyWindowSeconds
         self.hook = hook
     }
 
