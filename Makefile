@@ -14,7 +14,7 @@ BIN_RELEASE = .build/release/outreach
 
 # Debian packages: what building needs, and what the tests use as real peers.
 BUILD_PACKAGES = libsqlite3-dev tzdata
-TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus
+TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus exim4-daemon-light
 
 .PHONY: all build test demo install bench deps test-deps clean
 

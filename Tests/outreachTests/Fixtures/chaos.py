@@ -239,6 +239,7 @@ class Chaos:
         self.has_verify = None
         self.log = open(os.path.join(self.work, "ops.log"), "w")
         self.stats = {}
+        self.paused = None  # a tick this driver stopped: never leave it behind
 
     def note(self, text):
         self.log.write("#%d %s %s: %s\n" % (self.op_no, iso(self.model.now), self.op_name, text))
@@ -399,7 +400,10 @@ steps:
             raise Violation("live tick exited %d before it could be killed" % status)
 
     def holds_lease(self, pid):
-        owner = self.query("SELECT owner FROM leases")
+        try:
+            owner = self.query("SELECT owner FROM leases", timeout=0.2)
+        except sqlite3.OperationalError:  # stopped while it held a lock even readers need
+            return False
         return bool(owner) and owner[0][0] is not None and owner[0][0].split(":")[-2] == str(pid)
 
     def write_locked(self):
@@ -418,6 +422,7 @@ steps:
         run another tick, opt some addresses out, SIGCONT the first: it must write nothing, and
         anything it still sends is counted as a stale send."""
         proc, modes = self.start_with_window()
+        self.paused = proc
         time.sleep(self.rng.uniform(0.01, 0.3))
         stopped = False
         for _ in range(100):
@@ -478,8 +483,8 @@ steps:
 
     # MARK: - Checks
 
-    def query(self, sql, args=()):
-        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
+    def query(self, sql, args=(), timeout=10):
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=timeout)
         try:
             return con.execute(sql, args).fetchall()
         finally:
@@ -634,14 +639,18 @@ steps:
             raise Violation("lost leads after the drain (status, step, next action): %s" % lost[:5])
 
     def summary(self, elapsed):
-        jobs = dict(self.query("SELECT status, count(*) FROM jobs GROUP BY status")) if os.path.exists(self.db) else {}
+        try:
+            jobs = dict(self.query("SELECT status, count(*) FROM jobs GROUP BY status"))
+            retried = self.query("SELECT count(*) FROM jobs WHERE attempt > 1")[0][0]
+        except sqlite3.Error:
+            jobs, retried = {}, 0
         c = self.model.counts
         return ("chaos: seed=%d ops=%d kills=%d stops=%d ticks=%d sends=%d duplicates=%d late_optouts=%d optouts=%d "
                 "step_changes=%d leads=%d unknown=%d dead=%d failed=%d retried=%d stale_sends=%d stale_late_optouts=%d elapsed=%.1fs"
                 % (self.seed, self.op_no, c["kills"], c["stops"], c["ticks"], self.stats.get("sends", 0),
                    self.stats.get("duplicates", 0), self.stats.get("late_optouts", 0), c["optouts"], c["step_changes"],
                    len(self.model.leads), jobs.get("unknown", 0), jobs.get("dead", 0), jobs.get("failed", 0),
-                   self.query("SELECT count(*) FROM jobs WHERE attempt > 1")[0][0] if jobs else 0,
+                   retried,
                    self.stats.get("stale_sends", 0), self.stats.get("stale_late_optouts", 0), elapsed))
 
     def run(self):
@@ -677,6 +686,10 @@ steps:
             print(self.summary(time.time() - started), flush=True)
             return 1
         finally:
+            if self.paused and self.paused.poll() is None:
+                self.paused.send_signal(signal.SIGCONT)
+                self.paused.kill()
+                self.paused.wait()
             self.ledger.queue([])
         print(self.summary(time.time() - started), flush=True)
         return 0
