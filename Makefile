@@ -5,6 +5,7 @@
 #   make build     release binary in .build/release/outreach
 #   make install   copy it to $(PREFIX)/bin (default /usr/local)
 #   make bench     the benchmark table (see README, "Performance")
+#   make soak      the chaos test for SOAK_SECONDS (default 1200) with a random seed, printed
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
@@ -16,7 +17,9 @@ BIN_RELEASE = .build/release/outreach
 BUILD_PACKAGES = libsqlite3-dev tzdata
 TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus exim4-daemon-light
 
-.PHONY: all build test demo install bench deps test-deps clean
+SOAK_SECONDS ?= 1200
+
+.PHONY: all build test soak demo install bench deps test-deps clean
 
 all: build
 
@@ -27,6 +30,12 @@ build: deps
 test: deps test-deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+
+# The long chaos run (Tests/outreachTests/ChaosTests.swift); a failure prints its seed and the
+# command that replays it.
+soak: deps test-deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+	OUTREACH_SOAK_SECONDS=$(SOAK_SECONDS) $(SWIFT) test $(SWIFT_BUILD_FLAGS) --filter ChaosTests
 
 demo: build
 	rm -rf demo

@@ -50,6 +50,14 @@ UPDATE runs SET seq = 4 * CAST(strftime('%s', started_at) AS INTEGER) + 1,
 UPDATE decisions SET seq = 4 * CAST(strftime('%s', decided_at) AS INTEGER)
     WHERE decision IN ('dispatched', 'retry_dispatched');
 
+-- Runs abandoned by a killed process never wrote their counters; `verify` compares every
+-- run's counters with its decisions, so they are recounted from the decisions.
+UPDATE runs SET
+    considered = (SELECT count(*) FROM decisions d WHERE d.run_id = runs.id),
+    dispatched = (SELECT count(*) FROM decisions d WHERE d.run_id = runs.id AND d.quota_day IS NOT NULL),
+    skipped = (SELECT count(*) FROM decisions d WHERE d.run_id = runs.id AND d.quota_day IS NULL AND d.decision != 'completed')
+WHERE status = 'lease_lost';
+
 -- MARK: Jobs, rebuilt (SQLite cannot drop a table constraint in place)
 
 CREATE TABLE jobs_v2 (

@@ -97,6 +97,35 @@ struct AtMostOnceTests {
         #expect(checks.allSatisfy { $0.violations == 0 }, "\(checks.filter { $0.violations > 0 }.map(\.check.name))")
     }
 
+    @Test("a pending retry whose step a reorder put before a received step is cancelled, never sent")
+    func retryAfterReorder() throws {
+        let steps = """
+            steps:
+              - { id: intro, delay: 0h, subject: "Intro", body: "Hi {{first_name}}" }
+              - { id: f1, delay: 1h, subject: "F1", body: "Again {{first_name}}" }
+            """
+        let fixture = try liveFixture(steps: steps)
+        let transport = ScriptedTransport()
+        try fixture.tick(mode: .live, transport: transport)
+        fixture.clock.advance(days: 2)  // past f1's delay and the 24h cooldown
+        transport.then(.transient("EX_TEMPFAIL"))
+        try fixture.tick(mode: .live, transport: transport)
+        #expect(try status(fixture, job: 2) == "retry_scheduled")
+        try fixture.apply(CampaignFactory.yaml(steps: """
+            steps:
+              - { id: f1, delay: 1h, subject: "F1", body: "Again {{first_name}}" }
+              - { id: intro, delay: 0h, subject: "Intro", body: "Hi {{first_name}}" }
+            """))
+        try fixture.store.write("approve") { db in
+            try CampaignQueries.approve(db, try CampaignQueries.require(db, slug: "q4-launch"), by: "Grace", now: fixture.clock.now())
+        }
+        fixture.clock.advance(days: 1)
+        try fixture.tick(mode: .live, transport: transport)
+        #expect(try status(fixture, job: 2) == "cancelled")
+        #expect(transport.messages.map(\.subject) == ["Intro", "F1"], "the failed attempt only; no second F1")
+        #expect(try fixture.lead("ada@example.org").status == .completed)
+    }
+
     @Test("the database refuses a second job for the same lead and step id")
     func databaseEnforcesStepIdentity() throws {
         let fixture = try liveFixture()

@@ -61,8 +61,13 @@ public enum RunQueries {
 
     /// Closes runs of a campaign left `running` by a process that lost its lease or died.
     static func closeAbandoned(_ db: Database, campaignID: Int64, at instant: Date, reason: StopReason) throws {
+        // The abandoned process never wrote its counters; its decisions say what it did.
         try db.execute(sql: """
-            UPDATE runs SET status = 'lease_lost', stop_reason = ?, finished_at = ? WHERE campaign_id = ? AND status = 'running'
+            UPDATE runs SET status = 'lease_lost', stop_reason = ?, finished_at = ?,
+                considered = (SELECT count(*) FROM decisions d WHERE d.run_id = runs.id),
+                dispatched = (SELECT count(*) FROM decisions d WHERE d.run_id = runs.id AND d.quota_day IS NOT NULL),
+                skipped = (SELECT count(*) FROM decisions d WHERE d.run_id = runs.id AND d.quota_day IS NULL AND d.decision != 'completed')
+            WHERE campaign_id = ? AND status = 'running'
             """, arguments: [reason.rawValue, Timestamp.format(instant), campaignID])
     }
 

@@ -144,18 +144,15 @@ extension TickRun {
                        nextActionAt: stamps.format(lead.nextActionAt), job: note)
             return .stop(.dailyQuota)
         case .complete:
-            let reason = "step \(job.stepID) is no longer in the campaign"
-            guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .cancelled, attempt: job.attempt,
-                                            nextAttemptAt: nil, error: "cancelled: \(reason)", now: instant)
-            else { return .proceed }
-            // The lead goes on with whatever step comes next for it.
-            let next = nextAction(after: job.stepID, received: try TickQueries.receivedSteps(db, leadID: lead.id), at: instant)
-            try TickQueries.updateLead(db, leadID: lead.id, status: next.status, stepIndex: lead.stepIndex,
-                                       nextActionAt: stamps.format(next.at), lastContactedAt: stamps.format(lead.lastContactedAt),
-                                       blockedReason: nil, now: stamps.format(instant))
-            try decide(db, lead, stepIndex: job.stepIndex, .completed, reason: reason, statusAfter: next.status,
-                       nextActionAt: stamps.format(next.at), job: (job.id, .cancelled, job.attempt, nil, nil))
+            return try cancelRetry(db, job, lead: lead, reason: "step \(job.stepID) is no longer in the campaign")
         case .dispatch:
+            // A reorder may have put the job's step before one the lead has received since
+            // (SPEC §9.5): then it is never sent.
+            let others = try TickQueries.receivedSteps(db, leadID: lead.id).subtracting([job.stepID])
+            if let place = campaign.steps.lastIndex(where: { others.contains($0.id) }), stepIndex < place {
+                return try cancelRetry(db, job, lead: lead,
+                                       reason: "step \(job.stepID) now comes before step \(campaign.steps[place].id), which the lead has received")
+            }
             if job.ambiguous, let window = transport.idempotencyWindowSeconds,
                instant.timeIntervalSince(job.createdAt) >= Double(window) {
                 return try expireAmbiguous(db, job, lead: lead, window: window)
@@ -167,7 +164,7 @@ extension TickRun {
             let pending = PendingDispatch(
                 lead: lead, jobID: job.id, key: job.idempotencyKey, stepID: job.stepID, stepIndex: job.stepIndex,
                 message: message, attempt: job.attempt + 1, kind: .retryDispatched, firstAttemptAt: job.createdAt,
-                received: try TickQueries.receivedSteps(db, leadID: lead.id).subtracting([job.stepID]))
+                received: others)
             let seq = try SafetyQueries.nextSequence(db)
             guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .dispatching, attempt: pending.attempt,
                                             nextAttemptAt: nil, error: nil, ambiguous: job.ambiguous, now: instant)
@@ -175,6 +172,22 @@ extension TickRun {
             try recordClaim(db, pending, seq: seq)
             return .claimed(pending)
         }
+        return .proceed
+    }
+
+    /// A retry that must not be sent any more: the job is cancelled and the lead goes on with
+    /// whatever step comes next for it.
+    private func cancelRetry(_ db: Database, _ job: Job, lead: Lead, reason: String) throws -> GroupResult {
+        let instant = now
+        guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .cancelled, attempt: job.attempt,
+                                        nextAttemptAt: nil, error: "cancelled: \(reason)", now: instant)
+        else { return .proceed }
+        let next = nextAction(after: job.stepID, received: try TickQueries.receivedSteps(db, leadID: lead.id), at: instant)
+        try TickQueries.updateLead(db, leadID: lead.id, status: next.status, stepIndex: lead.stepIndex,
+                                   nextActionAt: stamps.format(next.at), lastContactedAt: stamps.format(lead.lastContactedAt),
+                                   blockedReason: nil, now: stamps.format(instant))
+        try decide(db, lead, stepIndex: job.stepIndex, .completed, reason: reason, statusAfter: next.status,
+                   nextActionAt: stamps.format(next.at), job: (job.id, .cancelled, job.attempt, nil, nil))
         return .proceed
     }
 
@@ -190,6 +203,23 @@ extension TickRun {
                    nextActionAt: stamps.format(lead.nextActionAt), job: (job.id, .unknown, job.attempt, nil, error))
         logger.warning("job of unknown outcome: \(error)", metadata: ["job_id": .stringConvertible(job.id)])
         return .proceed
+    }
+
+    /// Before a late send: is the claimed lead still free of every opt-out? If not, the job
+    /// is cancelled unsent and the lead blocked, in this transaction.
+    func confirmClaim(_ db: Database, _ pending: PendingDispatch) throws -> Bool {
+        let lead = try LeadQueries.find(db, id: pending.lead.id) ?? pending.lead
+        guard case .block(let kind, let reason) = try verdict(db, lead, stepIndex: pending.stepIndex) else { return true }
+        guard try TickQueries.updateJob(db, jobID: pending.jobID, from: .dispatching, to: .cancelled, attempt: pending.attempt,
+                                        nextAttemptAt: nil, error: "not sent: \(reason) (committed after the claim)", now: now)
+        else { return false }
+        try TickQueries.updateLead(db, leadID: lead.id, status: .blocked, stepIndex: lead.stepIndex, nextActionAt: nil,
+                                   lastContactedAt: stamps.format(lead.lastContactedAt), blockedReason: reason, now: stamps.format(now))
+        try TickQueries.settleDecision(db, runID: state.grant.runID, leadID: lead.id, jobStatus: .cancelled, attempt: pending.attempt,
+                                       nextAttemptAt: nil, error: "\(kind.rawValue): \(reason)", statusAfter: .blocked, nextActionAt: nil)
+        logger.warning("claimed send withdrawn: an opt-out was committed after the claim",
+                       metadata: ["job_id": .stringConvertible(pending.jobID), "decision": .string(kind.rawValue)])
+        return false
     }
 
     // MARK: - Circuit breaker

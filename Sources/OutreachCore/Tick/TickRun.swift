@@ -49,6 +49,10 @@ final class TickRun {
         try MessageBuilder(campaign: campaign, secrets: dependencies.secrets, installationID: state.installationID)
     }
     private let monotonicStart = ContinuousClock.now
+    /// When the fencing token was last confirmed inside a transaction.
+    var lastLeaseCheck = ContinuousClock.now
+    /// A claim older than this when its send comes is confirmed again first.
+    static let staleClaim: Duration = .seconds(1)
 
     init(request: TickRequest, dependencies: TickDependencies, scope: any DatabaseScope, state: State) {
         self.request = request
@@ -171,6 +175,17 @@ final class TickRun {
             case .stop(let reason): return reason
             case .proceed: continue
             case .claimed(let pending):
+                // The claim committed a moment ago. If this process was frozen since (SIGSTOP,
+                // a paused VM) the lease may have passed to another tick and an opt-out may have
+                // been committed: look again before handing the message over.
+                if ContinuousClock.now - lastLeaseCheck > Self.staleClaim {
+                    let stillSendable = try scope.write("re-checking job \(pending.jobID) before sending") { db in
+                        try guardLease(db)
+                        return try confirmClaim(db, pending)
+                    }
+                    dependencies.afterCommit?()
+                    if !stillSendable { continue }
+                }
                 let outcome = transport.send(pending.message)
                 try scope.write("recording the result of job \(pending.jobID)") { db in
                     try guardLease(db)
@@ -252,6 +267,7 @@ final class TickRun {
     /// Checks the fencing token and renews the lease when half of it has passed.
     func guardLease(_ db: Database) throws {
         guard try LeaseQueries.isCurrent(db, state.grant) else { throw LeaseLost() }
+        lastLeaseCheck = ContinuousClock.now
         let instant = now
         if state.grant.needsRenewal(at: instant) {
             try LeaseQueries.renew(db, &state.grant, now: instant)

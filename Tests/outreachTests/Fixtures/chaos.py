@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Model-based chaos test of outreach's promise, run from the outside against the built binary.
 
-    chaos.py --binary PATH --seed N --ops M [--seconds S] --workdir DIR [--disable a,b] [--strict-stale]
+    chaos.py --binary PATH --seed N --ops M [--seconds S] --workdir DIR
+             [--disable OPS_OR_MODES] [--ignore-checks CHECKS] [--strict-stale] [-v]
 
 The promise (SPEC §8, §9): no person receives the same step of a campaign twice, nobody is
 contacted after their opt-out was committed, and no lead is lost.
@@ -16,11 +17,15 @@ only); after each one the ledger is replayed and the database inspected. A drain
 ticks until nothing is due and checks that no lead was lost.
 
 Exit 0 when every check passed; 1 with the first violation (operation number and what was
-found). The seed is printed first, so a failure can be replayed. Python 3 standard library only.
+found); 2 when the driver itself could not go on. The seed is printed first: the same seed
+replays the same operations and clock, though where a signal lands depends on timing.
+The binary is copied into DIR first, so a rebuild during the run cannot mix two versions.
+Python 3 standard library only.
 """
 import argparse
 import collections
 import datetime
+import fcntl
 import glob
 import json
 import os
@@ -122,7 +127,6 @@ class Ledger:
 
     def mark(self, record):
         """Appends a driver marker the way ledger-sendmail appends a message (lock + one write)."""
-        import fcntl
         lock = os.open(self.path + ".lock", os.O_CREAT | os.O_RDWR, 0o644)
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -521,7 +525,7 @@ steps:
                 if (r["to"], step) in pairs:
                     raise Violation("duplicate: %s received step %s twice, %s and line %d" % (r["to"], step, where, pairs[(r["to"], step)]))
                 keys[key] = ids[r["message_id"]] = pairs[(r["to"], step)] = line
-                if step in steps:
+                if step in steps and "order" not in self.ignored_checks:
                     later = [s for s in received[r["to"]] if s in steps and steps.index(s) > steps.index(step)]
                     if later:
                         raise Violation("order: %s got step %s after %s, which comes later in %s" % (where, step, later, steps))
@@ -572,7 +576,7 @@ steps:
                     raise Violation("sendmail exited %d for key %s, so its job should be %s; it is `%s`"
                                     % (r["code"], key, " or ".join(want), jobs.get(key)))
             elif jobs.get(key) != ACCEPTED_FOR.get(r["mode"], "sent"):
-                want = ACCEPTED_FOR.get(r["mode"], "sent")
+                want = ACCEPTED_FOR.get(r["mode"], "sent")  # slow = accepted, then timed out
                 raise Violation("sendmail mode %s for key %s should leave the job `%s`, it is `%s`"
                                 % (r["mode"], key, want, jobs.get(key)))
             if r["mode"] == "linger":
@@ -704,7 +708,8 @@ def main():
     parser.add_argument("--workdir", required=True, help="scratch folder (emptied first; kept for evidence)")
     parser.add_argument("--disable", default="", help="comma-separated operations or sendmail modes to leave out: "
                         "tick,kill,stop,import,optout,steps,observe,ok,fail75,fail67,slow,linger,delay")
-    parser.add_argument("--ignore-checks", default="", help="comma-separated proof checks not to fail on (known bugs)")
+    parser.add_argument("--ignore-checks", default="", help="comma-separated checks not to fail on (known bugs): outreach's proof checks "
+                        "by name, or `order` (the step-order rule of SPEC §9.5)")
     parser.add_argument("--strict-stale", action="store_true",
                         help="count a message sent to an opted-out address by a tick resumed after losing its lease as a violation")
     parser.add_argument("--linger-budget", type=float, default=2.0,
