@@ -114,10 +114,10 @@ final class RawStorage {
                 }
                 let suppression = """
                     SELECT ifnull(reason, '') FROM suppressions
-                    WHERE kind = ? AND value = ? AND removed_at IS NULL AND created_at <= ? AND (until IS NULL OR until > ?)
+                    WHERE kind = ? AND value = ? AND removed_at IS NULL AND (until IS NULL OR until > ?)
                     """
-                if !blocked { blocked = try run(suppression, ["email", email, now, now]) }
-                if !blocked { blocked = try run(suppression, ["domain", domain, now, now]) }
+                if !blocked { blocked = try run(suppression, ["email", email, now]) }
+                if !blocked { blocked = try run(suppression, ["domain", domain, now]) }
                 if blocked {
                     try run("UPDATE leads SET status = 'blocked', blocked_reason = 'blocked', next_action_at = NULL, updated_at = ? WHERE id = ?",
                             [now, id])
@@ -125,9 +125,12 @@ final class RawStorage {
                     continue
                 }
                 try run("SELECT max(last_contacted_at) FROM leads WHERE email = ?", [email])
+                // The claim's commit-order number (SPEC §9.6), as the tick takes it.
+                try run("UPDATE commit_sequence SET value = value + 1 WHERE id = 1 RETURNING value", [])
                 try run("""
                     INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status, attempt,
-                        created_at, updated_at) VALUES (1, ?, ?, ?, 'intro', 0, 'proof', 'proof', 'sent_proof', 1, ?, ?)
+                        created_at, updated_at, seq)
+                    VALUES (1, ?, ?, ?, 'intro', 0, 'proof', 'proof', 'sent_proof', 1, ?, ?, (SELECT value FROM commit_sequence WHERE id = 1))
                     """, [id, runID, "1:\(id):intro:0", now, now])
                 let jobID = sqlite3_last_insert_rowid(db)
                 try run("INSERT INTO job_messages (job_id, message) VALUES (?, ?)", [jobID, message])
@@ -146,7 +149,8 @@ final class RawStorage {
                                 next: String?) throws {
         try run("""
             INSERT INTO decisions (run_id, campaign_id, lead_id, step_index, decision, reason, job_id, job_status, attempt, next_attempt_at,
-                error, quota_day, status_after, next_action_at, decided_at) VALUES (?, 1, ?, 0, ?, NULL, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)
+                error, quota_day, status_after, next_action_at, decided_at, seq)
+            VALUES (?, 1, ?, 0, ?, NULL, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, \(jobID == nil ? "NULL" : "(SELECT value FROM commit_sequence WHERE id = 1)"))
             """, [runID, leadID, decision, jobID, jobID == nil ? nil : "sent_proof", jobID == nil ? nil : 1,
                   jobID == nil ? nil : String(now.prefix(10)), statusAfter, next, now])
     }
