@@ -149,12 +149,12 @@ struct ArtifactsTests {
         let fixture = try Fixture()
         try fixture.apply()
         try fixture.addLeads(["ada@example.org", "bob@example.org"])
-        try fixture.store.write("unsubscribe") { db in
+        _ = try fixture.store.write("unsubscribe") { db in
             try ListQueries.addUnsubscribe(db, email: "bob@example.org", campaignID: nil, source: nil, now: fixture.clock.now())
         }
         let report = try fixture.tick()
         // An honest opt-out committed after the job, in the same second, is no violation.
-        try fixture.store.write("late unsubscribe") { db in
+        _ = try fixture.store.write("late unsubscribe") { db in
             try ListQueries.addUnsubscribe(db, email: "ada@example.org", campaignID: 1, source: nil, now: fixture.clock.now())
         }
         #expect(try violations(fixture, "jobs_for_unsubscribed", runID: report.runID) == 0)

@@ -194,7 +194,7 @@ struct LiveTickTests {
         let fixture = try approvedFixture()
         let transport = ScriptedTransport([.transient("busy")])
         try fixture.tick(mode: .live, transport: transport)
-        try fixture.store.write("unsubscribe") { db in
+        _ = try fixture.store.write("unsubscribe") { db in
             try ListQueries.addUnsubscribe(db, email: "ada@example.org", campaignID: nil, source: "reply", now: fixture.clock.now())
         }
         fixture.clock.advance(hours: 1)

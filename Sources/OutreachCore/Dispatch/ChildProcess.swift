@@ -175,7 +175,7 @@ enum ChildProcess {
     /// does not export (it is a GNU extension); looked up once at run time. Without it, every
     /// descriptor open now is closed one by one.
     private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
-    nonisolated(unsafe) private static let closeFrom: CloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+    private static let closeFrom: CloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
         .map { unsafeBitCast($0, to: CloseFrom.self) }
 
     private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
