@@ -79,7 +79,7 @@ final class RawStorage {
         try exec("BEGIN IMMEDIATE")
         try run("""
             INSERT INTO runs (id, campaign_id, mode, status, owner, fencing_token, started_at, per_tick_limit, daily_quota, quota_day,
-                content_hash, tool_version) VALUES (?, 1, 'proof', 'running', 'raw', 999, ?, 100000000, 100000000, ?, 'raw', 'raw')
+                content_hash, tool_version) VALUES (?, 1, 'proof', 'running', 'raw', 999, ?, 10000000, 10000000, ?, 'raw', 'raw')
             """, [runID, now, String(now.prefix(10))])
         var cursorTime = ""
         var cursorID: Int64 = 0
@@ -126,7 +126,7 @@ final class RawStorage {
                 }
                 try run("SELECT max(last_contacted_at) FROM leads WHERE email = ?", [email])
                 // The claim's commit-order number (SPEC §9.6), as the tick takes it.
-                try run("UPDATE commit_sequence SET value = value + 1 WHERE id = 1 RETURNING value", [])
+                try run("UPDATE commit_sequence SET value = value + 1 WHERE id = 1", [])
                 try run("""
                     INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status, attempt,
                         created_at, updated_at, seq)

@@ -21,7 +21,7 @@ struct Workload {
         name: Benchmark
         timezone: UTC
         sender: { from: "Ada Lovelace <ada@example.com>", reply_to: "ada@example.com", postal_address: "1 Example Street, London" }
-        limits: { per_tick: 100000000, daily_quota: 100000000, cooldown: 24h }
+        limits: { per_tick: 10000000, daily_quota: 10000000, cooldown: 24h }
         window: { days: [mon, tue, wed, thu, fri, sat, sun], start: "00:00", end: "24:00", recipient_timezone: true }
         unsubscribe: { url: "https://example.com/u/{{token}}", mailto: "unsubscribe@example.com", secret_env: OUTREACH_UNSUB_SECRET }
         steps:
