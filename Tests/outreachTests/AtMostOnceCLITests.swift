@@ -176,4 +176,18 @@ struct AtMostOnceCLITests {
         let tick = try cli.run(["tick", "q4-launch", "--artifacts", "out", "--now", "2030-01-01T00:00:00Z"])
         #expect(tick.status == 70, "\(tick.stderr)")
     }
+
+    @Test("a tick that loses its lease mid-way exits 75, so cron can tell it from success")
+    func leaseLostExits75() throws {
+        // A's send takes 3 s with a 2 s lease; meanwhile B, an hour later by its clock, takes over.
+        let cli = try liveCampaign(script: "cat > /dev/null; sleep 3", timeout: "30s")
+        let first = try cli.start(["tick", "q4-launch", "--mode", "live", "--lease-seconds", "2", "--now", "2030-01-01T12:00:00Z"])
+        _ = try waitFor { try sqlite(cli.path("outreach.sqlite"), "SELECT count(*) FROM jobs WHERE status = 'dispatching'") == "1" ? true : nil }
+        let second = try cli.run(["tick", "q4-launch", "--mode", "live", "--now", "2030-01-01T13:00:00Z"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let result = first.wait()
+        #expect(result.status == 75, "\(result.stderr)")
+        #expect(result.stderr.contains("lost its lease"))
+        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT status FROM jobs") == "unknown", "the taker reported the send as unknown")
+    }
 }
