@@ -28,6 +28,7 @@ struct AtMostOnceCLITests {
         let tick = try cli.run(["tick", "q4-launch", "--mode", "live"])
         #expect(tick.status == 0, "\(tick.stderr)")
         #expect(Date().timeIntervalSince(started) < 7, "the 2 s timeout is enforced, not the child's 8 s")
+        #expect(tick.stdout.contains("1 unknown"), "the summary line tells cron: \(tick.stdout)")
         #expect(try jobs(cli) == "unknown")
         for day in ["2030-01-02", "2030-01-03"] {
             #expect(try cli.run(["tick", "q4-launch", "--mode", "live", "--now", "\(day)T12:00:00Z"]).status == 0)

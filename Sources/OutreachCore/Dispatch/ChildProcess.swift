@@ -39,8 +39,6 @@ enum ChildProcess {
     /// What the child did.
     struct Result {
         var ending: Ending
-        /// True when the child took all of its input (it may still not have used it).
-        var inputConsumed: Bool
         var output: Data
         /// At most 500 characters of stderr, on one line.
         var errors: String
@@ -189,7 +187,6 @@ enum ChildProcess {
 
     private static func supervise(pid: pid_t, pipes: inout Pipes, input: Data, deadline: ContinuousClock.Instant) -> Result {
         var written = 0
-        var inputConsumed = input.isEmpty
         if input.isEmpty { Pipes.close(&pipes.stdin[1]) }
         var output = Data()
         var errors = Data()
@@ -212,10 +209,11 @@ enum ChildProcess {
 
             if pipes.stdin[1] >= 0 {
                 let remaining = input.count - written
-                let count = input.withUnsafeBytes { raw in write(pipes.stdin[1], raw.baseAddress! + written, min(remaining, 65_536)) }
+                let count = input.withUnsafeBytes { raw in
+                    raw.baseAddress.map { write(pipes.stdin[1], $0 + written, min(remaining, 65_536)) } ?? 0
+                }
                 if count > 0 { written += count }
                 if written == input.count {
-                    inputConsumed = true
                     Pipes.close(&pipes.stdin[1])
                 } else if count < 0, errno != EAGAIN, errno != EINTR {
                     // EPIPE: the child closed its input early; its exit status says why.
@@ -246,11 +244,10 @@ enum ChildProcess {
             kill(pid, SIGKILL)
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-            ending = .timedOut
         }
         let text = String(decoding: errors.prefix(4096), as: UTF8.self)
             .split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
-        return Result(ending: ending ?? .timedOut, inputConsumed: inputConsumed, output: output,
+        return Result(ending: ending ?? .timedOut, output: output,
                       errors: text.count > 500 ? String(text.prefix(497)) + "..." : text)
     }
 

@@ -8,9 +8,10 @@ import Foundation
 /// 4xx are permanent, and a 4xx whose JSON body says `"error": "invalid_recipient"` (or
 /// `"invalid_recipient": true`) also suppresses the address. A request that went out but got
 /// no answer (a timeout, a dropped connection, a worker that died) is `unknown` (SPEC §9.1);
-/// the tick may repeat it with the same `Idempotency-Key` within `idempotencyWindowSeconds`. The request itself is made by
-/// the `outreach-http` worker (see its source for why); the token reaches it on stdin only,
-/// and any echo of the token in an answer is redacted before it becomes a job error.
+/// the tick may repeat it with the same `Idempotency-Key` within `idempotencyWindowSeconds`.
+/// The request itself is made by the `outreach-http` worker (see its source for why); the
+/// token reaches it on stdin only, and any echo of the token in an answer is redacted before
+/// it becomes a job error.
 public struct HTTPTransport: Transport {
     public let url: URL
     private let token: String?

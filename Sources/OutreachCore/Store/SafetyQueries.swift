@@ -15,9 +15,10 @@ public enum SafetyQueries {
     /// The next commit-order number, taken inside the caller's write transaction: every
     /// transaction that commits later gets a larger one.
     static func nextSequence(_ db: Database) throws -> Int64 {
-        try PreparedStatement.first(db, "UPDATE commit_sequence SET value = value + 1 WHERE id = 1 RETURNING value", []) {
-            $0.int64(0)
-        } ?? 0
+        guard let value = try PreparedStatement.first(db, "UPDATE commit_sequence SET value = value + 1 WHERE id = 1 RETURNING value", [],
+                                                      { $0.int64(0) })
+        else { throw OutreachError.configuration("The database has no commit-order counter; run `outreach migrate`.") }
+        return value
     }
 
     // MARK: - Clock guard

@@ -13,10 +13,15 @@ import Foundation
 /// - a removed step no longer counts as a place; when none of the lead's steps remains in
 ///   the campaign, it starts at the first step it has not received.
 public enum StepPlan {
+    /// The lead's place: the index of the last step, in `steps`, that it has received; nil
+    /// when none of its steps is in the campaign.
+    public static func place(steps: [Campaign.Step], received: Set<String>) -> Int? {
+        received.isEmpty ? nil : steps.lastIndex { received.contains($0.id) }
+    }
+
     /// The index, in `steps`, of the step to send next; nil when the lead has nothing left.
     public static func next(steps: [Campaign.Step], received: Set<String>) -> Int? {
-        let place = received.isEmpty ? nil : steps.lastIndex { received.contains($0.id) }
-        let start = place.map { $0 + 1 } ?? 0
+        let start = place(steps: steps, received: received).map { $0 + 1 } ?? 0
         return steps.indices.first { $0 >= start && !received.contains(steps[$0].id) }
     }
 
@@ -24,10 +29,8 @@ public enum StepPlan {
     public static func explain(steps: [Campaign.Step], received: [String]) -> String {
         let receivedSet = Set(received)
         let gone = received.filter { id in !steps.contains { $0.id == id } }
-        let skipped = steps.indices.filter { index in
-            guard let place = steps.lastIndex(where: { receivedSet.contains($0.id) }) else { return false }
-            return index < place && !receivedSet.contains(steps[index].id)
-        }
+        let current = place(steps: steps, received: receivedSet) ?? -1
+        let skipped = steps.indices.filter { $0 < current && !receivedSet.contains(steps[$0].id) }
         var parts: [String] = []
         if received.isEmpty {
             parts.append("has received no step yet")

@@ -29,7 +29,9 @@ public struct TickReport: Sendable {
         parts.append("\(counters.skipped) skipped")
         let blocked = decisionCounts.filter { $0.key.isBlock }.values.reduce(0, +)
         if blocked > 0 { parts.append("\(blocked) blocked") }
-        if counters.unknownRecovered > 0 { parts.append("\(counters.unknownRecovered) unknown") }
+        // Jobs of unknown outcome: interrupted by an earlier crash, or ambiguous in this run.
+        let unknown = counters.unknownRecovered + counters.unknownOutcomes
+        if unknown > 0 { parts.append("\(unknown) unknown") }
         parts.append("quota \(quotaUsed)/\(dailyQuota) today")
         return parts.joined(separator: ", ")
     }

@@ -13,8 +13,7 @@ struct PendingDispatch {
     let message: OutgoingMessage
     /// The attempt this dispatch is.
     let attempt: Int
-    /// The job's status before this dispatch claimed it (what the settling update expects
-    /// to find is `dispatching`; this is for the record).
+    /// `dispatched` (a first attempt) or `retry_dispatched`.
     let kind: DecisionKind
     /// When the job's first attempt was claimed (the idempotency window counts from it).
     let firstAttemptAt: Date
@@ -144,13 +143,14 @@ extension TickRun {
                        nextActionAt: stamps.format(lead.nextActionAt), job: note)
             return .stop(.dailyQuota)
         case .complete:
-            return try cancelRetry(db, job, lead: lead, reason: "step \(job.stepID) is no longer in the campaign")
+            let others = try TickQueries.receivedSteps(db, leadID: lead.id).subtracting([job.stepID])
+            return try cancelRetry(db, job, lead: lead, others: others, reason: "step \(job.stepID) is no longer in the campaign")
         case .dispatch:
             // A reorder may have put the job's step before one the lead has received since
             // (SPEC §9.5): then it is never sent.
             let others = try TickQueries.receivedSteps(db, leadID: lead.id).subtracting([job.stepID])
-            if let place = campaign.steps.lastIndex(where: { others.contains($0.id) }), stepIndex < place {
-                return try cancelRetry(db, job, lead: lead,
+            if let place = StepPlan.place(steps: campaign.steps, received: others), stepIndex < place {
+                return try cancelRetry(db, job, lead: lead, others: others,
                                        reason: "step \(job.stepID) now comes before step \(campaign.steps[place].id), which the lead has received")
             }
             if job.ambiguous, let window = transport.idempotencyWindowSeconds,
@@ -176,13 +176,13 @@ extension TickRun {
     }
 
     /// A retry that must not be sent any more: the job is cancelled and the lead goes on with
-    /// whatever step comes next for it.
-    private func cancelRetry(_ db: Database, _ job: Job, lead: Lead, reason: String) throws -> GroupResult {
+    /// whatever step comes next for it (`others`: the steps it has besides the job's).
+    private func cancelRetry(_ db: Database, _ job: Job, lead: Lead, others: Set<String>, reason: String) throws -> GroupResult {
         let instant = now
         guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .cancelled, attempt: job.attempt,
                                         nextAttemptAt: nil, error: "cancelled: \(reason)", now: instant)
         else { return .proceed }
-        let next = nextAction(after: job.stepID, received: try TickQueries.receivedSteps(db, leadID: lead.id), at: instant)
+        let next = nextAction(after: job.stepID, received: others, at: instant)
         try TickQueries.updateLead(db, leadID: lead.id, status: next.status, stepIndex: lead.stepIndex,
                                    nextActionAt: stamps.format(next.at), lastContactedAt: stamps.format(lead.lastContactedAt),
                                    blockedReason: nil, now: stamps.format(instant))
