@@ -36,7 +36,8 @@ enum ExitStatus {
     }
 
     static func fail(_ error: OutreachError) -> Never {
-        StandardStreams.err("outreach: \(error.message)\n")
-        exit(code(for: error.category))
+        let status = code(for: error.category)
+        Console.error(error.message, exitCode: status)
+        exit(status)
     }
 }

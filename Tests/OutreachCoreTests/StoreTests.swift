@@ -26,7 +26,7 @@ struct StoreTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("o.sqlite").path
-        #expect(try Store.connect(path: path).migrate() == ["0001_init", "0002_at_most_once"])
+        #expect(try Store.connect(path: path).migrate() == SchemaMigrations.all.map(\.identifier))
         #expect(try Store.connect(path: path).migrate().isEmpty)
         let store = try Store.open(path: path)
         #expect(try store.read("mode") { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")

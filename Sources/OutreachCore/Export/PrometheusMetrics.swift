@@ -40,10 +40,12 @@ public enum PrometheusMetrics {
                         campaign + [("decision", kind.rawValue)], Double(counts[kind.rawValue] ?? 0))
                 }
             }
-            if let success = try lastSuccess(db, campaignID: stored.id) {
-                add("outreach_last_success_timestamp_seconds", "When a run of the campaign last finished without error.",
-                    campaign, success.timeIntervalSince1970)
-            }
+            // 0 when it never succeeded, so `time() - outreach_last_success_timestamp_seconds > 1800`
+            // also fires for a campaign that has not once run well (SPEC §14).
+            add("outreach_last_success_timestamp_seconds", "When a run of the campaign last finished without error (0: never).",
+                campaign, try lastSuccess(db, campaignID: stored.id)?.timeIntervalSince1970 ?? 0)
+            add("outreach_campaign_approved", "1 when the campaign's current version is approved for live sending; `tick --all --mode live` passes over the others.",
+                campaign, stored.isApproved ? 1 : 0)
             for (jobStatus, count) in status.jobsByStatus {
                 add("outreach_jobs", "Jobs of the campaign, by status.", campaign + [("status", jobStatus.rawValue)], Double(count))
             }

@@ -12,6 +12,7 @@ struct SummaryDocument {
     let quotaUsed: Int
     let retries: Int
     let unknown: Int
+    let outcomes: [String: Int]
 
     init(_ db: Database, campaign: StoredCampaign, run: Run, checks: [(check: ProofChecks.Check, violations: Int)],
          messageCount: Int) throws {
@@ -22,12 +23,13 @@ struct SummaryDocument {
         decisionCounts = try ArtifactQueries.decisionCounts(db, runID: run.id)
         quotaUsed = try ArtifactQueries.quotaUsed(db, run: run)
         (retries, unknown) = try ArtifactQueries.retryAndUnknownCounts(db, runID: run.id)
+        outcomes = try ArtifactQueries.dispatchOutcomes(db, runID: run.id)
     }
 
     /// What each decision means, for the decisions table.
     static let meanings: [DecisionKind: String] = [
-        .dispatched: "a job was created for the lead's next step and sent (proof mode: recorded, not sent)",
-        .retryDispatched: "a failed job was tried again with its stored message and key",
+        .dispatched: "a job was created for the lead's next step and handed to the transport (proof mode: recorded, not sent); its outcome is in attempts.csv",
+        .retryDispatched: "a job that had failed transiently was tried again with its stored message and key",
         .skippedDNC: "the lead is marked do-not-contact; blocked for good",
         .skippedUnsubscribed: "the address unsubscribed (globally or from this campaign); blocked for good",
         .skippedSuppressedEmail: "the address is suppressed; blocked",
@@ -44,6 +46,20 @@ struct SummaryDocument {
         .stoppedLeaseLost: "another process took the lease; left untouched",
     ]
 
+    /// What became of this run's live dispatches, in words: only accepted messages are "sent".
+    func liveOutcomes() -> String {
+        let words: [(String, String)] = [
+            (JobStatus.sent.rawValue, "sent"), (JobStatus.retryScheduled.rawValue, "left waiting for a retry"),
+            (JobStatus.failed.rawValue, "failed"), (JobStatus.dead.rawValue, "out of attempts"),
+            (JobStatus.unknown.rawValue, "of unknown outcome"), (JobStatus.cancelled.rawValue, "cancelled"),
+        ]
+        var parts = words.compactMap { status, word in outcomes[status].flatMap { $0 > 0 ? "\($0) \(word)" : nil } }
+        let named = Set(words.map(\.0))
+        let other = outcomes.filter { !named.contains($0.key) }.values.reduce(0, +)
+        if other > 0 { parts.append("\(other) other") }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+    }
+
     func markdown() throws -> String {
         let cell = MarkdownText.cell
         var text = "# Proof of run \(cell(run.id))\n\n"
@@ -53,7 +69,7 @@ struct SummaryDocument {
         let passed = checks.allSatisfy { $0.violations == 0 }
         let sentence = run.mode == .proof
             ? "\(dispatched) of \(considered) leads considered would have been contacted (proof mode: nothing was sent; the messages are in `messages/`)"
-            : "\(dispatched) of \(considered) leads considered were dispatched"
+            : "\(dispatched) of \(considered) leads considered were handed to the transport (\(liveOutcomes()))"
         text += "\(sentence); \(blocked) \(blocked == 1 ? "was" : "were") blocked by do-not-contact, unsubscribe or suppression. "
         text += passed ? "All \(checks.count) proof checks passed.\n\n" : "**\(checks.filter { $0.violations > 0 }.count) proof check(s) FAILED** — see below.\n\n"
         if run.dryRun { text += "This was a **dry run**: every database change was rolled back after these files were written.\n\n" }
@@ -83,7 +99,7 @@ struct SummaryDocument {
             guard let count = decisionCounts[kind.rawValue], count > 0 else { return nil }
             return [kind.rawValue, String(count), Self.meanings[kind] ?? ""]
         }
-        text += rows.isEmpty ? "No lead was considered in this run.\n" : MarkdownText.table(["decision", "leads", "meaning"], rows)
+        text += rows.isEmpty ? "No lead was considered in this run.\n" : MarkdownText.table(["decision", "leads", "meaning"], rows, prose: [2])
 
         text += "\n## Blocked\n\n"
         let blockedRows = DecisionKind.allCases.filter(\.isBlock).map { [$0.rawValue, String(decisionCounts[$0.rawValue] ?? 0)] }
@@ -100,13 +116,13 @@ struct SummaryDocument {
         text += MarkdownText.table(["what", "jobs"], [
             ["left waiting for a retry by this run", String(retries)],
             ["found interrupted mid-send (now `unknown`, never re-sent automatically)", String(unknown)],
-        ])
+        ], prose: [0])
         text += "\n`attempts.csv` lists every job the run touched with its status, attempt and error.\n"
 
         text += "\n## Proof checks\n\n"
         text += "Each check counts violations of one rule over the campaign's whole history; 0 means the rule held. "
         text += "Re-run them against the database at any time: `sqlite3 outreach.sqlite < proof.sql`.\n\n"
-        text += MarkdownText.table(["check", "violations", "what a 0 proves"], checks.map { [$0.check.name, String($0.violations), $0.check.meaning] })
+        text += MarkdownText.table(["check", "violations", "what a 0 proves"], checks.map { [$0.check.name, String($0.violations), $0.check.meaning] }, prose: [2])
 
         text += "\n## Files\n\n"
         var files = [
@@ -116,7 +132,7 @@ struct SummaryDocument {
             ["manifest.json", "every file with its size and SHA-256"],
         ]
         if run.mode == .proof { files.append(["messages/", "\(messageCount) rendered message(s) as .eml (RFC 5322), exactly as they would be sent"]) }
-        text += MarkdownText.table(["file", "contents"], files)
+        text += MarkdownText.table(["file", "contents"], files, prose: [1])
         return text
     }
 }

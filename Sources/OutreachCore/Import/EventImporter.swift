@@ -25,6 +25,8 @@ public struct EventImporter {
         public var softBounces = 0
         public var unsubscribed = 0
         public var suppressed = 0
+        /// Events naming a person `leads forget` erased: skipped, never stored (SPEC §14).
+        public var forgotten = 0
     }
 
     /// Soft bounces in a row that count as a hard bounce.
@@ -77,6 +79,10 @@ public struct EventImporter {
     }
 
     private func apply(_ db: Database, _ event: FeedbackEvent, campaign: StoredCampaign?, now: Date, report: inout Report) throws {
+        if try ForgetQueries.isForgotten(db, email: event.email) {
+            report.forgotten += 1
+            return
+        }
         guard try FeedbackQueries.record(db, event, campaignID: campaign?.id, now: now) else {
             report.alreadyImported += 1
             return

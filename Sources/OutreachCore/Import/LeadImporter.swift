@@ -28,6 +28,8 @@ public struct LeadImporter {
         /// Rows that repeat an earlier row of the same file exactly.
         public var repeated = 0
         public var rejected = 0
+        /// Rows naming a person `leads forget` erased: skipped, never stored (SPEC §14).
+        public var forgotten = 0
         public var dryRun = false
     }
 
@@ -63,6 +65,7 @@ public struct LeadImporter {
         let writer = LeadUpsert(db: db, campaignID: campaignID, now: clock.now())
         var report = Report()
         var seen: [String: (line: Int, fingerprint: Int)] = [:]
+        let forgotten = try ForgetQueries.hashes(db)
         while let record = try readRecord(&reader, file: file) {
             report.rows += 1
             switch header.parse(record) {
@@ -70,6 +73,10 @@ public struct LeadImporter {
                 report.rejected += 1
                 try problems.add(line: record.line, problem.message, fields: record.fields)
             case .success(let row):
+                if !forgotten.isEmpty, forgotten.contains(ForgetQueries.hash(row.email)) {
+                    report.forgotten += 1
+                    continue
+                }
                 if let earlier = seen[row.email] {
                     if earlier.fingerprint == row.fingerprint {
                         report.repeated += 1
@@ -141,6 +148,12 @@ struct LeadCSVHeader {
             if !Self.known.contains(key) { attributeColumns.append((name, position)) }
         }
         guard index["email"] != nil else {
+            // A spreadsheet saved with the locale's separator (`;` in much of Europe, or tabs)
+            // reads as one column: say so, instead of only "no email column".
+            if fields.count == 1, let separator = [";", "\t", "|"].first(where: { fields[0].contains($0) }) {
+                let shown = separator == "\t" ? "tabs" : "'\(separator)'"
+                throw OutreachError.badInput("\(file) line 1: the header is one column separated by \(shown); outreach reads comma-separated CSV (RFC 4180). Save the file as CSV with commas (in a spreadsheet: CSV UTF-8, comma-delimited).")
+            }
             throw OutreachError.badInput("\(file) line 1: the header has no email column; the first line must name the columns, including email.")
         }
     }

@@ -90,6 +90,17 @@ public enum ArtifactQueries {
         return (retries, unknown)
     }
 
+    /// The job status right after each dispatch of this run (sent, retry_scheduled, failed, …).
+    public static func dispatchOutcomes(_ db: Database, runID: String) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT ifnull(job_status, ''), count(*) FROM decisions
+            WHERE run_id = ? AND decision IN ('dispatched', 'retry_dispatched') GROUP BY 1
+            """, arguments: [runID])
+        for row in rows { counts[row[0] as String, default: 0] += row[1] as Int }
+        return counts
+    }
+
     /// Dispatches counted on a campaign-local day by this run and the runs before it.
     public static func quotaUsed(_ db: Database, run: Run) throws -> Int {
         try Int.fetchOne(db, sql: """

@@ -49,7 +49,9 @@ public enum ListQueries {
 
     /// Records an unsubscribe; returns false when the same one already exists.
     @discardableResult
+    /// A forgotten person is not stored again (their hash already keeps them out): false.
     public static func addUnsubscribe(_ db: Database, email: String, campaignID: Int64?, source: String?, now: Date) throws -> Bool {
+        if try ForgetQueries.isForgotten(db, email: email) { return false }
         try db.execute(sql: """
             INSERT INTO unsubscribes (email, campaign_id, source, created_at) VALUES (?, ?, ?, ?)
             ON CONFLICT DO NOTHING
@@ -82,6 +84,7 @@ public enum ListQueries {
     /// Adds a suppression, keeping history: a different active one is ended, not edited.
     public static func addSuppression(_ db: Database, kind: Suppression.Kind, value: String, reason: String?, until: Date?,
                                       now: Date) throws -> SuppressionChange {
+        if kind == .email, try ForgetQueries.isForgotten(db, email: value) { return .unchanged }
         let stamp = Timestamp.format(now)
         var change = SuppressionChange.added
         if let active = try activeSuppression(db, kind: kind, value: value) {

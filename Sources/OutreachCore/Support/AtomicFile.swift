@@ -105,6 +105,12 @@ public final class AtomicFile {
 
 /// Creates folders for outputs without ever following a symlink that is already there.
 public enum SafeDirectory {
+    /// True when `path` is a folder itself, not a symbolic link to one.
+    public static func isReal(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
     /// Makes sure `path` is a real directory (creating it if needed); a symlink or a file at
     /// that path is refused with `cannotCreateOutput` (73).
     public static func ensure(_ path: String) throws {

@@ -23,6 +23,34 @@ public struct LeadInspection: Sendable {
         public let jobID: Int64?
     }
 
+    /// The inspection as typed fields (`leads show --format json|csv`); `step_index` counts
+    /// from 0 like every machine field, `step` from 1 like people do (SPEC §14).
+    public var fields: [(String, JSONText.Value)] {
+        [
+            ("lead_id", .int(lead.id)), ("email", .string(lead.email)), ("first_name", .optional(lead.firstName)),
+            ("last_name", .optional(lead.lastName)), ("company", .optional(lead.company)), ("status", .string(lead.status.rawValue)),
+            ("blocked_reason", .optional(lead.blockedReason)), ("steps_sent", .int(Int64(lead.stepIndex))),
+            ("progress", .string(progress)), ("next_action_at", .timestamp(lead.nextActionAt)),
+            ("last_contacted_at", .timestamp(lead.lastContactedAt)), ("timezone", .optional(lead.timezone)),
+            ("dnc", .bool(lead.dnc)), ("dnc_at", .timestamp(lead.dncAt)), ("dnc_reason", .optional(lead.dncReason)),
+            ("eligibility", .string(eligibility)),
+            ("jobs", .array(jobs.map { job in
+                .object([
+                    ("job_id", .int(job.id)), ("step", .int(Int64(job.stepIndex + 1))), ("step_index", .int(Int64(job.stepIndex))),
+                    ("step_id", .string(job.stepID)), ("status", .string(job.status.rawValue)), ("attempt", .int(Int64(job.attempt))),
+                    ("next_attempt_at", .timestamp(job.nextAttemptAt)), ("error", .optional(job.lastError)),
+                ])
+            })),
+            ("decisions", .array(decisions.map { decision in
+                .object([
+                    ("run_id", .string(decision.runID)), ("decided_at", .timestamp(decision.decidedAt)),
+                    ("decision", .string(decision.kind)), ("reason", .optional(decision.reason)),
+                    ("job_id", decision.jobID.map(JSONText.Value.int) ?? .null),
+                ])
+            })),
+        ]
+    }
+
     /// Inspects the lead with this address in the campaign.
     /// With `secrets`, it also renders the next step, to tell a missing template variable.
     public static func inspect(_ db: Database, campaign stored: StoredCampaign, email: String, now: Date,

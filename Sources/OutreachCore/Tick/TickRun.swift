@@ -305,7 +305,8 @@ final class TickRun {
             owner: dependencies.owner, fencingToken: state.grant.fencingToken, startedAt: state.startedAt,
             finishedAt: finishedAt, status: status, stopReason: reason, counters: counters,
             decisionCounts: decisionCounts, quotaUsed: state.quotaUsed, dailyQuota: campaign.limits.dailyQuota,
-            failure: nil)
+            failure: nil,
+            windowOpensAt: reason == .outsideWindow ? windows.state(at: now, zone: campaign.timezone).changesAt : nil)
     }
 }
 

@@ -52,7 +52,7 @@ struct CampaignCommand: ParsableCommand {
                         .string(stored.campaign.transport.kind), .string(stored.campaign.timezone), .timestamp(stored.updatedAt),
                     ])
                 }
-                output(listing.render(format.format))
+                Console.listing(listing, format.format)
             }
         }
     }
@@ -192,7 +192,7 @@ struct CampaignDescription {
             "steps:",
         ]
         for (index, step) in campaign.steps.enumerated() {
-            lines.append("  \(index + 1). \(step.id) after \(DurationText.format(step.delaySeconds)): \(step.subject)")
+            lines.append("  step \(index + 1) (\(step.id)) after \(DurationText.format(step.delaySeconds)): \(step.subject)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

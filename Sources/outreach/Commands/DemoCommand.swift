@@ -17,13 +17,23 @@ struct DemoCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...1_000_000).contains(leads) else { throw ValidationError("--leads must be between 1 and 1000000.") }
+        if global.db != nil {
+            throw ValidationError("demo builds its own database in DIR/outreach.sqlite and takes no --db; choose the folder with --dir.")
+        }
     }
 
     func run() throws {
         try ExitStatus.guarding {
+            // Never overwrite anything (SPEC §14): a folder that exists and holds anything is refused.
+            if FileManager.default.fileExists(atPath: dir) {
+                let contents = try? FileManager.default.contentsOfDirectory(atPath: dir)
+                guard let contents, contents.isEmpty, SafeDirectory.isReal(dir) else {
+                    throw OutreachError.cannotCreateOutput(
+                        "\(dir) already exists and is not an empty folder; demo never overwrites anything. Give a new folder with --dir (for example --dir demo-2).")
+                }
+            }
             try SafeDirectory.ensure(dir)
             let database = dir + "/outreach.sqlite"
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
             let clock = try global.clock()
             var secrets = global.secrets
             var note = ""

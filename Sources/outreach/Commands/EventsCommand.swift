@@ -23,6 +23,7 @@ struct EventsCommand: ParsableCommand {
                 var parts = ["\(report.events) events", "\(report.imported) new", "\(report.alreadyImported) already imported"]
                 if report.unknownAddresses > 0 { parts.append("\(report.unknownAddresses) for addresses no campaign has") }
                 if report.rejected > 0 { parts.append("\(report.rejected) rejected (see \(rejects ?? "?"))") }
+                if report.forgotten > 0 { parts.append("\(report.forgotten) about forgotten people (skipped)") }
                 let effects = [("replied", report.replied), ("held by auto-reply", report.held), ("bounced", report.bounced),
                                ("soft bounces", report.softBounces), ("unsubscribed", report.unsubscribed),
                                ("suppressed", report.suppressed)].filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }

@@ -76,7 +76,7 @@ struct StatusCommand: ParsableCommand {
                     .int(Int64(status.retriesPending)), .int(Int64(status.unknownJobs)), .string(status.transportHealth),
                 ])
             }
-            output(listing.render(format.format))
+            Console.listing(listing, format.format)
         }
     }
 }

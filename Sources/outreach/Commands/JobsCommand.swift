@@ -40,7 +40,7 @@ struct JobsCommand: ParsableCommand {
                         ])
                     }
                 }
-                output(listing.render(format.format))
+                Console.listing(listing, format.format)
             }
         }
     }
@@ -110,7 +110,7 @@ struct RunsCommand: ParsableCommand {
                         .int(Int64(run.counters.dispatched)), .int(Int64(run.counters.skipped)),
                     ])
                 }
-                output(listing.render(format.format))
+                Console.listing(listing, format.format)
             }
         }
     }

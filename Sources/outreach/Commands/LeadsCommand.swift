@@ -7,7 +7,7 @@ struct LeadsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leads",
         abstract: "Import, list, inspect and mark leads do-not-contact.",
-        subcommands: [Import.self, List.self, Show.self, DNC.self])
+        subcommands: [Import.self, List.self, Show.self, DNC.self, Forget.self])
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -28,6 +28,7 @@ struct LeadsCommand: ParsableCommand {
                     .run(slug: slug, path: file, options: .init(dryRun: dryRun, rejectsPath: rejects))
                 var line = "\(dryRun ? "Checked" : "Imported") \(file) into \(slug): \(report.rows) rows, \(report.inserted) new, \(report.updated) updated, \(report.unchanged) unchanged"
                 if report.repeated > 0 { line += ", \(report.repeated) repeated" }
+                if report.forgotten > 0 { line += ", \(report.forgotten) skipped (forgotten people, never imported again)" }
                 if report.rejected > 0 { line += ", \(report.rejected) rejected" + (dryRun ? "" : " (see \(rejects ?? "?"))") }
                 output(line + (dryRun ? "; nothing was written" : "") + ".\n")
             }
@@ -66,7 +67,7 @@ struct LeadsCommand: ParsableCommand {
                         ])
                     }
                 }
-                output(listing.render(format.format))
+                Console.listing(listing, format.format)
             }
         }
     }
@@ -78,6 +79,7 @@ struct LeadsCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The campaign slug.") var slug: String
         @Argument(help: "The lead's email address.") var email: String
+        @OptionGroup var format: FormatOptions
 
         func run() throws {
             try ExitStatus.guarding {
@@ -113,7 +115,7 @@ struct LeadsCommand: ParsableCommand {
                     lines.append("  \(Timestamp.format(decision.decidedAt)) run \(decision.runID): \(decision.kind)"
                         + (decision.reason.map { " — \($0)" } ?? "") + (decision.jobID.map { " (job \($0))" } ?? ""))
                 }
-                output(lines.map { StderrLogHandler.escape($0) }.joined(separator: "\n") + "\n")
+                Console.record(lines.map { StderrLogHandler.escape($0) }.joined(separator: "\n"), inspection.fields, format.format)
             }
         }
     }
@@ -139,6 +141,45 @@ struct LeadsCommand: ParsableCommand {
                     return try LeadQueries.markDNC(db, leadID: lead.id, reason: reason, now: clock.now())
                 }
                 output(changed ? "Marked \(normalized) do-not-contact in \(slug).\n" : "\(normalized) already was do-not-contact in \(slug).\n")
+            }
+        }
+    }
+
+    struct Forget: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "forget",
+            abstract: "Erase a person in every campaign (GDPR Art. 17); only a one-way hash stays, so they are never contacted again.",
+            discussion: """
+                Their leads keep their rows (blanked, marked do-not-contact) so that runs, jobs and the proof checks still add \
+                up; their attributes, stored messages, feedback events, unsubscribes and suppressions are removed, and waiting \
+                retries are cancelled. A later import, event, unsubscribe or suppression naming them is skipped. Proof \
+                artifacts already exported to a folder are files outside the database: remove them yourself.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The person's email address.") var email: String
+
+        func run() throws {
+            try ExitStatus.guarding {
+                if let problem = EmailAddress.problem(EmailAddress.normalize(email)) {
+                    throw OutreachError.badInput("'\(EmailAddress.printable(email))' is not an email address: \(problem).")
+                }
+                let store = try global.openStore(writing: true)
+                let clock = try global.clock()
+                let report = try store.write("forgetting a person") { db in
+                    try ForgetQueries.forget(db, email: email, now: clock.now())
+                }
+                // The address itself is not repeated: this line ends up in cron logs.
+                let what = "\(report.leads) lead(s) in \(report.campaigns) campaign(s) blanked, \(report.messages) stored message(s), "
+                    + "\(report.events) event(s), \(report.unsubscribes) unsubscribe(s) and \(report.suppressions) suppression(s) removed, "
+                    + "\(report.cancelledJobs) waiting retr\(report.cancelledJobs == 1 ? "y" : "ies") cancelled"
+                output((report.alreadyForgotten ? "Already forgotten before; " : "Forgot the person: ") + what
+                       + ". Only the hash \(ForgetQueries.hash(email).prefix(12))… stays, so they are never contacted again."
+                       + " Proof artifacts exported earlier still hold the address; delete those folders.",
+                       [("leads", .int(Int64(report.leads))), ("campaigns", .int(Int64(report.campaigns))),
+                        ("messages", .int(Int64(report.messages))), ("events", .int(Int64(report.events))),
+                        ("unsubscribes", .int(Int64(report.unsubscribes))), ("suppressions", .int(Int64(report.suppressions))),
+                        ("cancelled_jobs", .int(Int64(report.cancelledJobs))), ("already_forgotten", .bool(report.alreadyForgotten)),
+                        ("email_sha256", .string(ForgetQueries.hash(email)))])
             }
         }
     }

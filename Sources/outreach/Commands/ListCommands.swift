@@ -45,7 +45,7 @@ struct UnsubscribeCommand: ParsableCommand {
                 for row in rows {
                     listing.append([.string(row.email), .optional(row.campaignSlug), .optional(row.source), .timestamp(row.createdAt)])
                 }
-                output(listing.render(format.format))
+                Console.listing(listing, format.format)
             }
         }
     }
@@ -168,7 +168,7 @@ struct SuppressCommand: ParsableCommand {
                         .bool(row.isActive(at: now)), .timestamp(row.createdAt), .timestamp(row.removedAt),
                     ])
                 }
-                output(listing.render(format.format))
+                Console.listing(listing, format.format)
             }
         }
     }
@@ -203,6 +203,7 @@ struct KillSwitchCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "on, off or status.") var action: Action
     @Option(help: "Why (shown in status).") var reason: String?
+    @OptionGroup var format: FormatOptions
 
     func run() throws {
         try ExitStatus.guarding {
@@ -217,9 +218,11 @@ struct KillSwitchCommand: ParsableCommand {
                                      : "Kill switch off: dispatch is allowed again.\n")
             case .status:
                 let state = try store.read("reading the kill switch") { db in try ListQueries.killSwitch(db) }
-                output("Kill switch \(state.enabled ? "ON" : "off")"
+                Console.record("Kill switch \(state.enabled ? "ON" : "off")"
                     + (state.changedAt.map { " since \(Timestamp.format($0))" } ?? "")
-                    + (state.reason.map { " (\($0))" } ?? "") + ".\n")
+                    + (state.reason.map { " (\($0))" } ?? "") + ".",
+                    [("enabled", .bool(state.enabled)), ("changed_at", .timestamp(state.changedAt)), ("reason", .optional(state.reason))],
+                    format.format)
             }
         }
     }

@@ -13,6 +13,7 @@ struct MigrateCommand: ParsableCommand {
 
     @Flag(help: "Show the migration status instead of migrating.")
     var status = false
+    @OptionGroup var format: FormatOptions
 
     func run() throws {
         try ExitStatus.guarding {
@@ -26,7 +27,7 @@ struct MigrateCommand: ParsableCommand {
                 for id in schema.applied { listing.append([.string(id), .string("applied")]) }
                 for id in schema.pending { listing.append([.string(id), .string("pending")]) }
                 for id in schema.unknown { listing.append([.string(id), .string("unknown (newer than this outreach)")]) }
-                output(listing.render(.table))
+                Console.listing(listing, format.format)
                 if !schema.unknown.isEmpty {
                     throw OutreachError.configuration("The database \(path) is newer than this outreach; upgrade outreach.")
                 }

@@ -78,13 +78,15 @@ struct TickOptions: ParsableArguments {
     @Flag(help: "Compute and report everything, then roll every database change back.") var dryRun = false
     @Option(help: "Dispatch at most N per tick (never more than the campaign's per_tick).") var limit: Int?
     @Option(help: "Lease length in seconds; renewed before half of it passes.") var leaseSeconds: Int = 300
-    @Option(help: "Export each run's proof artifacts to DIR/<slug>/<run-id>/.") var artifacts: String?
+    @Option(help: "Export the proof artifacts of each run that considered a lead to DIR/<slug>/<run-id>/.") var artifacts: String?
+    @Flag(help: "With --artifacts: write a run's folder even when it considered no lead.") var artifactsAlways = false
     @Option(help: "Write Prometheus metrics for every campaign to FILE (atomically) after ticking.") var metricsFile: String?
 
     func validate() throws {
         if let limit, !(0...OptionBounds.maxCount).contains(limit) {
             throw ValidationError("--limit must be between 0 and \(OptionBounds.maxCount).")
         }
+        if artifactsAlways && artifacts == nil { throw ValidationError("--artifacts-always needs --artifacts DIR.") }
         if !(1...86_400).contains(leaseSeconds) { throw ValidationError("--lease-seconds must be between 1 and 86400 (one day).") }
     }
 }
@@ -150,9 +152,25 @@ struct TickSession {
     }
 
     /// Ticks the named campaigns, or every active one when `slugs` is nil.
+    ///
+    /// With every campaign (`--all`) in live mode, a campaign whose current version is not
+    /// approved is passed over with a warning (and `outreach_campaign_approved 0` in the
+    /// metrics): one draft must not fail the cron job every five minutes (SPEC §14). Named
+    /// explicitly, it still exits 78 and records a stopped run.
     func tick(slugs: [String]?) throws -> Outcome {
-        let targets = try slugs ?? store.read("listing campaigns") { db in
-            try CampaignQueries.all(db).filter { $0.status == .active }.map(\.slug)
+        var targets: [String]
+        if let slugs {
+            targets = slugs
+        } else {
+            let active = try store.read("listing campaigns") { db in try CampaignQueries.all(db).filter { $0.status == .active } }
+            targets = active.map(\.slug)
+            if options.mode == .live, !options.dryRun {
+                for stored in active where !stored.isApproved {
+                    logger.warning("passed over: campaign \(stored.slug) is not approved for live sending in its current version; run `outreach campaign approve \(stored.slug) --by NAME` to include it",
+                                   metadata: ["campaign": .string(stored.slug)])
+                }
+                targets = active.filter(\.isApproved).map(\.slug)
+            }
         }
         var outcome = Outcome()
         for slug in targets {
@@ -194,16 +212,21 @@ struct TickSession {
         var exported: ProofArtifacts.Written?
         let report = try store.withTransactions(rollback: options.dryRun, "ticking \(slug)") { scope in
             let report = try tick.run(in: scope)
-            if let root = options.artifacts, report.status != .leaseLost {
+            // A folder per run that considered a lead; a tick with nothing due writes none
+            // unless --artifacts-always (SPEC §14: 288 empty folders a day help nobody).
+            if let root = options.artifacts, report.status != .leaseLost,
+               report.counters.considered > 0 || options.artifactsAlways {
                 exported = try scope.read("exporting the artifacts of \(slug)") { db in
                     try ProofArtifacts.export(db, campaign: try CampaignQueries.require(db, slug: slug), runID: report.runID, root: root)
                 }
             }
             return report
         }
-        output(report.summaryLine + "\n")
+        output(report.summaryLine, report.fields)
         if let exported {
-            output("  artifacts: \(exported.directory)/" + (exported.checksPassed ? "" : " (SOME PROOF CHECKS FAIL)") + "\n")
+            output("  artifacts: \(exported.directory)/" + (exported.checksPassed ? "" : " (SOME PROOF CHECKS FAIL)"),
+                   [("campaign", .string(slug)), ("run_id", .string(report.runID)), ("artifacts", .string(exported.directory)),
+                    ("checks_passed", .bool(exported.checksPassed))])
         }
         if let failure = report.failure { throw failure }
         if report.status == .leaseLost {

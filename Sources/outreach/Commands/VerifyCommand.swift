@@ -26,7 +26,7 @@ struct VerifyCommand: ParsableCommand {
             for (slug, check, violations) in results {
                 listing.append([.string(slug), .string(check.name), .int(Int64(violations)), .string(check.meaning)])
             }
-            output(listing.render(format.format))
+            Console.listing(listing, format.format)
             let failing = results.filter { $0.2 > 0 }
             if !failing.isEmpty {
                 throw OutreachError.proofViolation(

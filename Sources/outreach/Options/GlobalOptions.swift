@@ -39,10 +39,10 @@ struct GlobalOptions: ParsableArguments {
 
     /// The clock: frozen at `--now`/`OUTREACH_NOW`, else the system clock.
     func clock() throws -> any WallClock {
-        let text = now ?? environment["OUTREACH_NOW"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let text else { return SystemClock() }
+        let source = now.map { ("--now", $0) } ?? environment["OUTREACH_NOW"].flatMap { $0.isEmpty ? nil : ("OUTREACH_NOW", $0) }
+        guard let (name, text) = source else { return SystemClock() }
         guard let instant = Timestamp.parse(text) else {
-            throw ValidationError("--now '\(text)' is not an ISO 8601 time; write it like 2026-11-21T14:05:00Z.")
+            throw ValidationError("\(name) '\(text)' is not an ISO 8601 time; write it like 2026-11-21T14:05:00Z.")
         }
         return FixedClock(instant)
     }
@@ -88,7 +88,7 @@ struct FormatOptions: ParsableArguments {
 extension Listing.Format: ExpressibleByArgument {}
 extension DispatchMode: ExpressibleByArgument {}
 
-/// Prints to stdout (results; logs go to stderr).
-func output(_ text: String) {
-    StandardStreams.out(text)
+/// Prints a result (stdout; logs go to stderr), as a JSON line under `--log-format json`.
+func output(_ text: String, _ fields: [(String, JSONText.Value)] = []) {
+    Console.result(text, fields)
 }

@@ -30,7 +30,7 @@ struct StderrLogHandler: LogHandler {
             var pairs: [(String, JSONText.Value)] = [
                 ("ts", .string(stamp)), ("level", .string(event.level.rawValue)), ("msg", .string(event.message.description)),
             ]
-            for key in merged.keys.sorted() { pairs.append((key, .string(Self.flatten(merged[key]!)))) }
+            for key in merged.keys.sorted() { if let value = merged[key] { pairs.append((key, Self.typed(value))) } }
             line = JSONText.write(.object(pairs))
         case .text:
             var text = "\(stamp) \(event.level.rawValue) \(Self.escape(event.message.description))"
@@ -42,6 +42,22 @@ struct StderrLogHandler: LogHandler {
             line = text
         }
         StandardStreams.err(line + "\n")
+    }
+
+    /// A metadata value as JSON: numbers as numbers, booleans as booleans, "" as null (SPEC §14).
+    static func typed(_ value: Logger.Metadata.Value) -> JSONText.Value {
+        switch value {
+        case .string(let text): text.isEmpty ? .null : .string(text)
+        case .stringConvertible(let convertible):
+            switch convertible {
+            case let flag as Bool: .bool(flag)
+            case let number as any BinaryInteger: Int64(exactly: number).map(JSONText.Value.int) ?? .string(number.description)
+            case let number as Double: number.isFinite ? .double(number) : .string(number.description)
+            default: .string(convertible.description)
+            }
+        case .array(let items): .array(items.map(typed))
+        case .dictionary(let map): .object(map.keys.sorted().map { ($0, typed(map[$0] ?? .string(""))) })
+        }
     }
 
     static func flatten(_ value: Logger.Metadata.Value) -> String {

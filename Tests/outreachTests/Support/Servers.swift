@@ -43,9 +43,12 @@ final class LocalServer: @unchecked Sendable {
 
     /// A real SMTP server (aiosmtpd) delivering into a Maildir, or nil when aiosmtpd is not
     /// installed (Debian package python3-aiosmtpd).
+    /// True when python3 can import aiosmtpd (for `.enabled(if:)`).
+    static let hasAiosmtpd: Bool = FileManager.default.fileExists(atPath: "/usr/bin/python3")
+        && (try? run("/usr/bin/python3", ["-c", "import aiosmtpd"])) == 0
+
     static func smtp(maildir: String) throws -> LocalServer? {
-        guard FileManager.default.fileExists(atPath: "/usr/bin/python3"),
-              (try? run("/usr/bin/python3", ["-c", "import aiosmtpd"])) == 0 else { return nil }
+        guard hasAiosmtpd else { return nil }
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...60_000)
             let process = Process()
