@@ -3,23 +3,25 @@
 #   make demo      build, then run the main job on a fresh demo database (./demo)
 #   make test      the whole test suite (installs missing system packages first)
 #   make build     release binary in .build/release/outreach
-#   make install   copy it to $(PREFIX)/bin (default /usr/local)
+#   make install   copy it to $(PREFIX)/bin (default /usr/local); it runs without the Swift toolchain
 #   make bench     the benchmark table (see README, "Performance")
 #   make soak      the chaos test for SOAK_SECONDS (default 1200) with a random seed, printed
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
-RELEASE_FLAGS ?= -c release
+# The Swift runtime and Foundation are linked in, so an installed binary runs on a cron host
+# without the toolchain (SPEC §14); only libc, libstdc++ and libsqlite3 come from the system.
+RELEASE_FLAGS ?= -c release --static-swift-stdlib
 BIN_RELEASE = .build/release/outreach
 
 # Debian packages: what building needs, and what the tests use as real peers.
-BUILD_PACKAGES = libsqlite3-dev tzdata
+BUILD_PACKAGES = libsqlite3-dev tzdata libcurl4-openssl-dev
 TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus exim4-daemon-light
 
 SOAK_SECONDS ?= 1200
 
-.PHONY: all build test soak demo install bench deps test-deps clean
+.PHONY: all build test soak demo install check-install bench deps test-deps clean
 
 all: build
 
@@ -30,6 +32,7 @@ build: deps
 test: deps test-deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+	$(MAKE) check-install
 
 # The long chaos run (Tests/outreachTests/ChaosTests.swift); a failure prints its seed and the
 # command that replays it.
@@ -43,8 +46,13 @@ demo: build
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/outreach
-	install -m 0755 .build/release/outreach-http $(DESTDIR)$(PREFIX)/bin/outreach-http
+	install -s -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/outreach
+	install -s -m 0755 .build/release/outreach-http $(DESTDIR)$(PREFIX)/bin/outreach-http
+
+# Installs into a temporary folder and runs the installed binaries with the toolchain's
+# libraries hidden (a private mount namespace), as on a cron host without Swift.
+check-install:
+	@./.ci/check-install
 
 bench: deps
 	@./.ci/apt-ensure time
