@@ -75,14 +75,6 @@ public struct Store: Sendable {
         }
     }
 
-    /// A private in-memory database with the real migrations applied (tests, dry benchmarks).
-    public static func inMemory() throws -> Store {
-        _ = configured
-        let store = Store(writer: try DatabaseQueue())
-        _ = try store.migrate()
-        return store
-    }
-
     // MARK: - Migration
 
     /// Applies pending migrations in one transaction each, after switching the file to WAL.

@@ -14,11 +14,6 @@ public enum SHA256Digest {
         hex(of: Data(text.utf8))
     }
 
-    /// Lower-case hex HMAC-SHA-256.
-    public static func hmacHex(key: String, message: String) -> String {
-        hmac(key: key, message: message).map { byteHex[Int($0)] }.joined()
-    }
-
     /// The HMAC-SHA-256 bytes.
     public static func hmac(key: String, message: String) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: Data(key.utf8))))
