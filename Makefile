@@ -17,7 +17,7 @@ BIN_RELEASE = .build/release/outreach
 
 # Debian packages: what building needs, and what the tests use as real peers.
 BUILD_PACKAGES = libsqlite3-dev tzdata libcurl4-openssl-dev
-TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus exim4-daemon-light
+TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus exim4-daemon-light dovecot-imapd isync
 
 SOAK_SECONDS ?= 1200
 

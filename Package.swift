@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "outreach", targets: ["outreach"]),
         .executable(name: "outreach-http", targets: ["outreach-http"]),
         .library(name: "OutreachCore", targets: ["OutreachCore"]),
+        .library(name: "OutreachMail", targets: ["OutreachMail"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -20,10 +21,14 @@ let package = Package(
     targets: [
         // sqlite3_config is variadic, which Swift cannot call (see its header).
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // Our own MIME parser and delivery-feedback classifier (`events import-mail`, SPEC §11):
+        // no package dependencies, Foundation only.
+        .target(name: "OutreachMail"),
         .target(
             name: "OutreachCore",
             dependencies: [
                 "CSQLiteTuning",
+                "OutreachMail",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, for the tick's hot path (Store/PreparedStatement.swift).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -60,6 +65,9 @@ let package = Package(
             name: "OutreachCoreTests",
             dependencies: ["OutreachCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // `Corpus` is the sample mail of ../shared/corpus/mail (BSD 2-Clause, from sisimai),
+        // kept here so the corpus test runs from any clone.
+        .testTarget(name: "OutreachMailTests", dependencies: ["OutreachMail"], exclude: ["Corpus"]),
         .testTarget(
             name: "outreachTests",
             dependencies: ["outreach", "outreach-http", "OutreachCore"],

@@ -17,6 +17,8 @@ struct Options {
     var runs = 3
     var folder = FileManager.default.temporaryDirectory.appendingPathComponent("outreach-bench").path
     var keep = false
+    var mail = 10_000
+    var corpus = "Tests/OutreachMailTests/Corpus"
 
     init(_ arguments: [String]) throws {
         var rest = arguments.dropFirst()
@@ -31,8 +33,10 @@ struct Options {
             case "--runs": runs = max(1, Int(try value()) ?? runs)
             case "--work": folder = try value()
             case "--keep": keep = true
+            case "--mail": mail = Int(try value()) ?? mail
+            case "--corpus": corpus = try value()
             case "-h", "--help":
-                print("usage: outreach-bench [--leads N (100000)] [--big N (1000000)] [--runs R (3)] [--work DIR] [--keep]")
+                print("usage: outreach-bench [--leads N (100000)] [--big N (1000000)] [--runs R (3)] [--mail N (10000)] [--corpus DIR] [--work DIR] [--keep]")
                 exit(0)
             default: throw BenchError("unknown option \(flag)")
             }
@@ -176,6 +180,35 @@ func main() throws {
     rows.append(ResultRow(measure: "5. raw inserts of the same rows (rows/s)", value: Spread(rawInsertRates).text(grouped), goal: "", pass: nil))
     rows.append(ResultRow(measure: "5. import ÷ raw", value: String(format: "%.2f", importRatio), goal: "≥ 0.33", pass: importRatio >= 1.0 / 3))
 
+    // MARK: 6. import-mail over a Maildir made from the mail corpus.
+    if let messages = try? mailCorpus(options.corpus), !messages.isEmpty, options.mail > 0 {
+        let maildir = options.folder + "/maildir"
+        try FileManager.default.createDirectory(atPath: maildir + "/new", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: maildir + "/cur", withIntermediateDirectories: true)
+        for index in 0..<options.mail {
+            // Each copy gets its own Message-ID first, so none is skipped as already imported.
+            var copy = Data("Message-ID: <bench-\(index)@bench.example>\r\n".utf8)
+            copy.append(messages[index % messages.count])
+            try copy.write(to: URL(fileURLWithPath: maildir + "/new/\(String(format: "%06d", index)).eml"))
+        }
+        var rates: [Double] = []
+        var peaks: [Double] = []
+        for run in 1...options.runs {
+            note("6. import-mail of \(grouped(Double(options.mail))) messages, run \(run)")
+            let database = options.folder + "/mail.sqlite"
+            try copyDatabase(thousandDB, to: database)
+            let sample = try measure(outreach, ["events", "import-mail", maildir, "--db", database, "--now", Workload.now, "--format", "csv"],
+                                     environment: work.environment, log: options.folder + "/import-mail.log", memory: true)
+            rates.append(Double(options.mail) / sample.seconds)
+            peaks.append(Double(sample.peakKB))
+        }
+        rows.append(ResultRow(measure: "6. events import-mail, \(grouped(Double(options.mail))) corpus messages (messages/s)",
+                              value: Spread(rates).text(grouped), goal: "", pass: nil))
+        rows.append(ResultRow(measure: "6. peak RSS of that import", value: Spread(peaks).text(megabytes), goal: "", pass: nil))
+    } else {
+        note("6. skipped: no mail corpus at \(options.corpus) (--corpus DIR)")
+    }
+
     // MARK: The table.
     var info = utsname()
     uname(&info)
@@ -190,6 +223,18 @@ func main() throws {
     for row in rows {
         print("| \(row.measure) | \(row.value) | \(row.goal) | \(row.pass.map { $0 ? "ok" : "**missed**" } ?? "") |")
     }
+}
+
+/// Every message file of the corpus (`bsd/`, `not/`), read once.
+func mailCorpus(_ folder: String) throws -> [Data] {
+    var messages: [Data] = []
+    for sub in ["bsd", "not"] {
+        let path = folder + "/" + sub
+        for name in try FileManager.default.contentsOfDirectory(atPath: path).sorted() where name.hasSuffix(".eml") {
+            messages.append(try Data(contentsOf: URL(fileURLWithPath: path + "/" + name)))
+        }
+    }
+    return messages
 }
 
 do {

@@ -78,7 +78,8 @@ public struct EventImporter {
         return report
     }
 
-    private func apply(_ db: Database, _ event: FeedbackEvent, campaign: StoredCampaign?, now: Date, report: inout Report) throws {
+    /// The effects of one event (shared with `MailImporter`).
+    func apply(_ db: Database, _ event: FeedbackEvent, campaign: StoredCampaign?, now: Date, report: inout Report) throws {
         if try ForgetQueries.isForgotten(db, email: event.email) {
             report.forgotten += 1
             return

@@ -6,7 +6,7 @@ import OutreachCore
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "Import delivery feedback: replies, auto-replies, bounces, complaints, unsubscribes.",
-        subcommands: [Import.self])
+        subcommands: [Import.self, ImportMail.self])
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -29,6 +29,47 @@ struct EventsCommand: ParsableCommand {
                                ("suppressed", report.suppressed)].filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }
                 output("Imported \(file): \(parts.joined(separator: ", "))."
                     + (effects.isEmpty ? "" : " Effects: \(effects.joined(separator: ", ")).") + "\n")
+            }
+        }
+    }
+}
+
+extension EventsCommand {
+    /// `outreach events import-mail PATH... [--dry-run] [--format table|csv|json]` (SPEC §11).
+    struct ImportMail: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import-mail",
+            abstract: "Import bounces, complaints, auto-replies and replies from a Maildir, an mbox file or .eml files.",
+            discussion: """
+                Each message is classified (bounce hard/soft per recipient, complaint, auto_reply, reply, other) and \
+                matched to what outreach sent by its Message-IDs, else by address; the effects are those of `events import`. \
+                Re-importing a message changes nothing. One line per message: file, kind, email, campaign, job_id, action.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Maildir folders (new/ and cur/), mbox files or single messages.") var paths: [String]
+        @Flag(help: "Classify and report; change nothing.") var dryRun = false
+        @OptionGroup var format: FormatOptions
+
+        func validate() throws {
+            if paths.isEmpty { throw ValidationError("Name at least one Maildir, mbox file or message.") }
+        }
+
+        func run() throws {
+            try ExitStatus.guarding {
+                let store = try global.openStore(writing: !dryRun)
+                let report = try MailImporter(store: store, clock: try global.clock()).run(paths: paths, dryRun: dryRun)
+                var listing = Listing(columns: ["file", "kind", "email", "campaign", "job_id", "action"])
+                for line in report.lines {
+                    listing.append([.string(line.file), .string(line.kind), .optional(line.email), .optional(line.campaign),
+                                    line.jobID.map(JSONText.Value.int) ?? .null, .string(line.action)])
+                }
+                Console.listing(listing, format.format)
+                if format.format == .table {
+                    let counts = Dictionary(grouping: report.lines, by: \.kind).mapValues(\.count)
+                    let kinds = ["bounce", "complaint", "auto_reply", "reply", "other"].map { "\(counts[$0] ?? 0) \($0)" }
+                    output("\(report.messages) message(s)\(dryRun ? " checked, nothing was written" : ""): \(kinds.joined(separator: ", ")).",
+                                    counts.map { ($0.key, JSONText.Value.int(Int64($0.value))) }.sorted { $0.0 < $1.0 })
+                }
             }
         }
     }
