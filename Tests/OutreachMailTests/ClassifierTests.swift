@@ -221,7 +221,15 @@ import Testing
     }
 }
 
-@Test(.enabled(if: ProcessInfo.processInfo.environment["OUTREACH_MAIL_PRINT_TABLE"] != nil))
-func printHeuristicsTable() {
-    print(Heuristic.markdownTable)
+/// The README's table of heuristics is the code's, in the code's order (one table, SPEC §11).
+@Test("the README lists every heuristic, in order")
+func readmeListsTheHeuristics() throws {
+    let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("README.md")
+    let lines = try String(contentsOf: readme, encoding: .utf8).lowercased().split(separator: "\n")
+    for (index, heuristic) in Heuristic.table.enumerated() {
+        let row = "| \(index + 1) | \(heuristic.name.lowercased()) |"
+        #expect(lines.contains { $0.hasPrefix(row) }, "README row: \(row)")
+    }
+    #expect(!Heuristic.markdownTable.isEmpty)
 }
