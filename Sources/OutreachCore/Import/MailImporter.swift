@@ -92,9 +92,11 @@ public struct MailImporter {
         case .bounce:
             let job = try context.job(db, ids: [mail.originalMessageID].compactMap { $0 }, key: mail.outreachKey)
             var lines: [Line] = []
-            let recipients = mail.recipients.isEmpty && job != nil
-                ? [FailedRecipient(address: job!.email, status: "", replyCode: "", diagnostic: "", hard: false)]
-                : mail.recipients
+            // A bounce naming no recipient but quoting our message is about that lead (soft: no status).
+            var recipients = mail.recipients
+            if recipients.isEmpty, let job {
+                recipients = [FailedRecipient(address: job.email, status: "", replyCode: "", diagnostic: "", hard: false)]
+            }
             for (index, recipient) in recipients.enumerated() {
                 var each = line
                 let address = EmailAddress.normalize(recipient.address)
