@@ -72,10 +72,7 @@ struct ConventionsCLITests {
     @Test("tick --all --mode live passes over unapproved campaigns (warning, metric, exit 0); named, it still exits 78")
     func allLiveSkipsDrafts() throws {
         let cli = try CLI()
-        let state = cli.path("sendmail")
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        cli.environment["FAKE_SENDMAIL_DIR"] = state
-        let transport = "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t], env: [FAKE_SENDMAIL_DIR] }"
+        let transport = try cli.fakeSendmail().transport
         try cli.setUpCampaign(yaml: campaignYAML(transport: transport))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
         #expect(try cli.run(["campaign", "apply", try cli.write("draft.yaml", campaignYAML(slug: "draft", transport: transport))]).status == 0)
@@ -177,12 +174,8 @@ struct ConventionsCLITests {
     @Test("summary.md calls a failed attempt what it is and shows no escaped backticks; steps count from 1 for people")
     func summaryWordingAndSteps() throws {
         let cli = try CLI()
-        let state = cli.path("sendmail")
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        try "75\n75\n".write(toFile: state + "/codes", atomically: true, encoding: .utf8)
-        cli.environment["FAKE_SENDMAIL_DIR"] = state
-        try cli.setUpCampaign(yaml: campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t], env: [FAKE_SENDMAIL_DIR] }"),
-                              leads: leadsCSV(count: 2))
+        let sendmail = try cli.fakeSendmail(codes: [75, 75])
+        try cli.setUpCampaign(yaml: campaignYAML(transport: sendmail.transport), leads: leadsCSV(count: 2))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
         let tick = try cli.run(["tick", "q4-launch", "--mode", "live", "--artifacts", "art"])
         #expect(tick.status == 0, "\(tick.stderr)")

@@ -8,15 +8,10 @@ struct LiveCLITests {
     /// A CLI with a live campaign using the sendmail stand-in, approved.
     func sendmailCampaign(leads: Int, codes: [Int32] = [], sleep: Double? = nil) throws -> (CLI, String) {
         let cli = try CLI()
-        let state = cli.path("sendmail")
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        try codes.map(String.init).joined(separator: "\n").write(toFile: state + "/codes", atomically: true, encoding: .utf8)
-        if let sleep { try String(sleep).write(toFile: state + "/sleep", atomically: true, encoding: .utf8) }
-        cli.environment["FAKE_SENDMAIL_DIR"] = state
-        try cli.setUpCampaign(yaml: campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t, -oi], timeout: 60s, env: [FAKE_SENDMAIL_DIR] }"),
-                              leads: leadsCSV(count: leads))
+        let sendmail = try cli.fakeSendmail(codes: codes, sleep: sleep)
+        try cli.setUpCampaign(yaml: campaignYAML(transport: sendmail.transport), leads: leadsCSV(count: leads))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
-        return (cli, state)
+        return (cli, sendmail.folder)
     }
 
     func sentCount(_ state: String) -> Int {
@@ -26,10 +21,9 @@ struct LiveCLITests {
     @Test("a live tick on an unapproved campaign exits 78; after approval it sends; a content change revokes it")
     func approval() throws {
         let cli = try CLI()
-        let state = cli.path("sendmail")
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        cli.environment["FAKE_SENDMAIL_DIR"] = state
-        let yaml = campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t], env: [FAKE_SENDMAIL_DIR] }")
+        let sendmail = try cli.fakeSendmail()
+        let state = sendmail.folder
+        let yaml = campaignYAML(transport: sendmail.transport)
         try cli.setUpCampaign(yaml: yaml, leads: leadsCSV(count: 2))
 
         let refused = try cli.run(["tick", "q4-launch", "--mode", "live"])

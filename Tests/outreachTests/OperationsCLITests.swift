@@ -87,12 +87,9 @@ struct OperationsCLITests {
     @Test("SIGTERM during `run` finishes the current lead, records the run stopped and frees the lease at once")
     func sigtermReleasesLease() throws {
         let cli = try CLI()
-        let state = cli.path("sendmail")
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        try "1".write(toFile: state + "/sleep", atomically: true, encoding: .utf8)
-        cli.environment["FAKE_SENDMAIL_DIR"] = state
-        try cli.setUpCampaign(yaml: campaignYAML(transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t], env: [FAKE_SENDMAIL_DIR] }"),
-                              leads: leadsCSV(count: 5))
+        let sendmail = try cli.fakeSendmail(sleep: 1)
+        let state = sendmail.folder
+        try cli.setUpCampaign(yaml: campaignYAML(transport: sendmail.transport), leads: leadsCSV(count: 5))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
 
         let running = try cli.start(["run", "q4-launch", "--mode", "live", "--interval-seconds", "60"])

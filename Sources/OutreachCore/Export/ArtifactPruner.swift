@@ -69,11 +69,11 @@ public struct ArtifactPruner: Sendable {
 
     /// The start time in a run id (`20261121T140500Z-c1-t5`), if it has one.
     static func startTime(of runID: String) -> Date? {
+        // `RunID.make` drops the `-` and `:` of the timestamp; put them back and parse it.
         let stamp = Array(runID.prefix(16))
-        guard stamp.count == 16 else { return nil }
-        let s = String(stamp)
-        let text = "\(s.prefix(4))-\(s.dropFirst(4).prefix(2))-\(s.dropFirst(6).prefix(2))T\(s.dropFirst(9).prefix(2)):\(s.dropFirst(11).prefix(2)):\(s.dropFirst(13).prefix(2))Z"
-        guard stamp[8] == "T", stamp[15] == "Z" else { return nil }
+        guard stamp.count == 16, stamp[8] == "T", stamp[15] == "Z" else { return nil }
+        let text = String(stamp[0..<4]) + "-" + String(stamp[4..<6]) + "-" + String(stamp[6..<9]) + String(stamp[9..<11]) + ":"
+            + String(stamp[11..<13]) + ":" + String(stamp[13..<16])
         return Timestamp.parse(text)
     }
 

@@ -29,6 +29,11 @@ public struct EventImporter {
         public var forgotten = 0
     }
 
+    /// What became of one event.
+    enum Applied {
+        case applied, alreadyImported, forgotten
+    }
+
     /// Soft bounces in a row that count as a hard bounce.
     public static let softBounceLimit = 3
 
@@ -79,14 +84,15 @@ public struct EventImporter {
     }
 
     /// The effects of one event (shared with `MailImporter`).
-    func apply(_ db: Database, _ event: FeedbackEvent, campaign: StoredCampaign?, now: Date, report: inout Report) throws {
+    @discardableResult
+    func apply(_ db: Database, _ event: FeedbackEvent, campaign: StoredCampaign?, now: Date, report: inout Report) throws -> Applied {
         if try ForgetQueries.isForgotten(db, email: event.email) {
             report.forgotten += 1
-            return
+            return .forgotten
         }
         guard try FeedbackQueries.record(db, event, campaignID: campaign?.id, now: now) else {
             report.alreadyImported += 1
-            return
+            return .alreadyImported
         }
         report.imported += 1
         let leads = try FeedbackQueries.leads(db, email: event.email, campaignID: campaign?.id)
@@ -131,6 +137,7 @@ public struct EventImporter {
                 report.unsubscribed += 1
             }
         }
+        return .applied
     }
 
     private func hardBounce(_ db: Database, _ event: FeedbackEvent, leads: [Lead], reason: String, now: Date, report: inout Report) throws {

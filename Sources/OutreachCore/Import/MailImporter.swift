@@ -33,10 +33,13 @@ public struct MailImporter {
 
     let store: Store
     let clock: any WallClock
+    /// The effects of `events import`, applied to what the messages prove.
+    let events: EventImporter
 
     public init(store: Store, clock: any WallClock) {
         self.store = store
         self.clock = clock
+        events = EventImporter(store: store, clock: clock)
     }
 
     /// Imports every message under the paths (Maildirs, mbox files, single messages), in one
@@ -167,12 +170,12 @@ public struct MailImporter {
     /// Applies one event like `events import`; the action in words.
     private func apply(_ db: Database, _ event: FeedbackEvent, campaignID: Int64?, now: Date, events: inout EventImporter.Report,
                        done: String) throws -> String {
-        let before = events
         let campaign = try campaignID.flatMap { try CampaignQueries.find(db, id: $0) }
-        try EventImporter(store: store, clock: clock).apply(db, event, campaign: campaign, now: now, report: &events)
-        if events.alreadyImported > before.alreadyImported { return "none (already imported)" }
-        if events.forgotten > before.forgotten { return "none (a forgotten person)" }
-        return done
+        switch try self.events.apply(db, event, campaign: campaign, now: now, report: &events) {
+        case .applied: return done
+        case .alreadyImported: return "none (already imported)"
+        case .forgotten: return "none (a forgotten person)"
+        }
     }
 
     static func kindName(_ kind: MailKind) -> String {

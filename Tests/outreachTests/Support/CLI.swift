@@ -182,6 +182,29 @@ extension CLI {
     }
 }
 
+/// The sendmail stand-in (`Fixtures/fake-sendmail`) wired to one CLI: its state folder, where
+/// each message lands as `N.eml`, and the campaign's `transport:` value that runs it.
+struct FakeSendmail {
+    let folder: String
+    let transport: String
+}
+
+extension CLI {
+    /// Sets up the sendmail stand-in: scripted exit codes (one per invocation) and a sleep
+    /// before it reads the message.
+    func fakeSendmail(codes: [Int32] = [], sleep: Double? = nil) throws -> FakeSendmail {
+        let folder = path("sendmail")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if !codes.isEmpty {
+            try codes.map(String.init).joined(separator: "\n").write(toFile: folder + "/codes", atomically: true, encoding: .utf8)
+        }
+        if let sleep { try String(sleep).write(toFile: folder + "/sleep", atomically: true, encoding: .utf8) }
+        environment["FAKE_SENDMAIL_DIR"] = folder
+        return FakeSendmail(folder: folder,
+                            transport: "{ kind: sendmail, command: [\(Fixtures.fakeSendmail), -t, -oi], timeout: 60s, env: [FAKE_SENDMAIL_DIR] }")
+    }
+}
+
 struct CLIFailure: Error, CustomStringConvertible {
     let description: String
 }
