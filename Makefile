@@ -16,8 +16,8 @@ RELEASE_FLAGS ?= -c release --static-swift-stdlib
 BIN_RELEASE = .build/release/outreach
 
 # Debian packages: what building needs, and what the tests use as real peers.
-BUILD_PACKAGES = libsqlite3-dev tzdata libcurl4-openssl-dev
-TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus exim4-daemon-light dovecot-imapd isync
+BUILD_PACKAGES = libsqlite3-dev tzdata libcurl4-openssl-dev libssl-dev
+TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus exim4-daemon-light dovecot-imapd isync chromium curl openssl
 
 SOAK_SECONDS ?= 1200
 

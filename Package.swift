@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "outreach", targets: ["outreach"]),
         .executable(name: "outreach-http", targets: ["outreach-http"]),
+        .executable(name: "outreach-serve", targets: ["outreach-serve"]),
         .library(name: "OutreachCore", targets: ["OutreachCore"]),
         .library(name: "OutreachMail", targets: ["OutreachMail"]),
     ],
@@ -61,6 +62,23 @@ let package = Package(
         .executableTarget(name: "outreach-hello"),
         // The HTTP transport's worker: keeps FoundationNetworking out of the main binary.
         .executableTarget(name: "outreach-http"),
+        // OpenSSL's libcrypto (Debian libssl-dev): X.509 chains and RSA signatures of SNS.
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // `outreach serve` (SPEC §10): the HTTP server, one-click unsubscribe, provider webhooks.
+        .target(
+            name: "OutreachServe",
+            dependencies: [
+                "OutreachCore",
+                "COpenSSL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The server's executable, which `outreach serve` becomes (so the tick does not load it).
+        .executableTarget(
+            name: "outreach-serve",
+            dependencies: ["OutreachServe", "OutreachCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "OutreachCoreTests",
             dependencies: ["OutreachCore", .product(name: "GRDB", package: "GRDB.swift")]
@@ -68,9 +86,10 @@ let package = Package(
         // `Corpus` is the sample mail of ../shared/corpus/mail (BSD 2-Clause, from sisimai),
         // kept here so the corpus test runs from any clone.
         .testTarget(name: "OutreachMailTests", dependencies: ["OutreachMail"], exclude: ["Corpus"]),
+        .testTarget(name: "OutreachServeTests", dependencies: ["OutreachServe", "OutreachCore"]),
         .testTarget(
             name: "outreachTests",
-            dependencies: ["outreach", "outreach-http", "OutreachCore"],
+            dependencies: ["outreach", "outreach-http", "outreach-serve", "OutreachCore"],
             // Scripts the tests run as real peers (a sendmail stand-in, an HTTP API).
             exclude: ["Fixtures"]
         ),

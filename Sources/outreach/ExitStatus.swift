@@ -5,19 +5,7 @@ import OutreachCore
 /// The one place where errors become exit codes (sysexits) and a one-sentence message.
 enum ExitStatus {
     /// The exit code of an error category.
-    static func code(for category: OutreachError.Category) -> Int32 {
-        switch category {
-        case .usage: 64
-        case .badInput: 65
-        case .inputMissing: 66
-        case .cannotCreateOutput: 73
-        case .io: 74
-        case .temporary: 75
-        case .configuration: 78
-        case .proofViolation: 70
-        case .unexpected: 1
-        }
-    }
+    static func code(for category: OutreachError.Category) -> Int32 { category.exitCode }
 
     /// Runs a command body; any error is printed as `outreach: message` on stderr and turned
     /// into the documented exit code. No stack traces, ever.

@@ -44,9 +44,29 @@ struct MessageTests {
         #expect(text.contains("1 Main St, Springfield"))
         let url = try #require(built.unsubscribeTargets.first)
         let token = String(url.dropFirst("https://example.com/u/".count))
-        #expect(UnsubscribeToken.verify(token, secret: "k")?.email == "ada@example.org")
-        #expect(UnsubscribeToken.verify(token, secret: "wrong") == nil)
+        #expect(!token.contains("ada"), "the token carries no address")
+        let parsed = try #require(UnsubscribeToken.parse(token))
+        #expect(parsed.reference == .lead(id: 1))
+        #expect(parsed.isSigned(byOneOf: ["k"]))
+        #expect(parsed.isSigned(byOneOf: ["old", "k"]), "either secret of a rotation")
+        #expect(!parsed.isSigned(byOneOf: ["wrong"]))
         #expect(built.unsubscribeTargets[1] == "mailto:unsubscribe@example.com?subject=unsubscribe")
+    }
+
+    @Test("tokens: version 2 names the lead, version 1 the slug and address; damaged ones do not parse")
+    func tokens() throws {
+        let signer = UnsubscribeToken.Signer(secret: "k")
+        let token = signer.token(leadID: 42)
+        #expect(token.hasPrefix("2.42."))
+        #expect(UnsubscribeToken.parse(token)?.isSigned(byOneOf: ["k"]) == true)
+        #expect(UnsubscribeToken.parse("2.43." + token.split(separator: ".")[2])?.isSigned(byOneOf: ["k"]) == false, "another lead's id")
+        let legacy = try #require(UnsubscribeToken.parse(signer.legacyToken(campaignSlug: "q4", email: "ada@example.org")))
+        #expect(legacy.reference == .legacy(campaignSlug: "q4", email: "ada@example.org"))
+        #expect(legacy.isSigned(byOneOf: ["k"]))
+        for damaged in ["", "2.42", "2.042." + token.split(separator: ".")[2], "2.-1.x", "3.42." + token.split(separator: ".")[2],
+                        String(token.dropLast(3)), "a.b.c.d", String(repeating: "A", count: 700)] {
+            #expect(UnsubscribeToken.parse(damaged) == nil, "\(damaged.prefix(20))")
+        }
     }
 
     @Test("CR/LF in a lead field never creates a header")

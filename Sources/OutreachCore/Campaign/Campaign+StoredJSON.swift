@@ -64,7 +64,9 @@ private struct StoredJSON {
             retry: .init(maxAttempts: attempts, baseSeconds: base, capSeconds: cap),
             transport: transport,
             unsubscribe: .init(url: unsubscribe.string("url"), mailto: unsubscribe.string("mailto"),
-                               secretEnv: unsubscribe.string("secret_env")),
+                               secretEnv: unsubscribe.string("secret_env"),
+                               previousSecretEnv: unsubscribe.string("previous_secret_env"),
+                               scope: unsubscribe.string("scope").flatMap(Campaign.UnsubscribeSettings.Scope.init(rawValue:))),
             circuitBreaker: .init(failureThreshold: threshold, cooldownSeconds: breakerCooldown),
             events: .init(autoReplyDelaySeconds: autoReply),
             steps: steps)

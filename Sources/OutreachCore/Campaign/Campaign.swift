@@ -88,6 +88,24 @@ public struct Campaign: Codable, Sendable, Equatable {
         public var mailto: String?
         /// The environment variable holding the HMAC secret for the token.
         public var secretEnv: String?
+        /// During a key rotation, the variable holding the secret before it: tokens signed
+        /// with either are accepted (SPEC §10).
+        public var previousSecretEnv: String?
+        /// What a one-click unsubscribe stops: every campaign (nil, the default) or this one.
+        public var scope: Scope?
+
+        /// What an unsubscribe through the link covers.
+        public enum Scope: String, Codable, Sendable {
+            case global, campaign
+        }
+
+        public init(url: String?, mailto: String?, secretEnv: String?, previousSecretEnv: String? = nil, scope: Scope? = nil) {
+            self.url = url
+            self.mailto = mailto
+            self.secretEnv = secretEnv
+            self.previousSecretEnv = previousSecretEnv
+            self.scope = scope
+        }
     }
 
     /// When a transport is considered down, and for how long dispatch pauses.

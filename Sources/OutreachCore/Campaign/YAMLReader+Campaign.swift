@@ -180,10 +180,19 @@ extension YAMLReader {
         guard let node else {
             throw fail(root, "unsubscribe", "is required: give a url (https, with {{token}}) and/or a mailto address.")
         }
-        let map = try mapping(node, "unsubscribe", allowed: ["url", "mailto", "secret_env"])
+        let map = try mapping(node, "unsubscribe", allowed: ["url", "mailto", "secret_env", "previous_secret_env", "scope"])
         let url = try string(map, "url", "unsubscribe")
         let mailto = try string(map, "mailto", "unsubscribe")
         let secretEnv = try string(map, "secret_env", "unsubscribe")
+        let previousSecretEnv = try string(map, "previous_secret_env", "unsubscribe")
+        var scope: Campaign.UnsubscribeSettings.Scope?
+        if let text = try string(map, "scope", "unsubscribe") {
+            guard let value = Campaign.UnsubscribeSettings.Scope(rawValue: text) else {
+                throw fail(map["scope"], "unsubscribe.scope", "'\(text)' must be global (every campaign, the default) or campaign.")
+            }
+            // The default is stored as nil, so campaigns approved before the key existed keep their approval.
+            scope = value == .global ? nil : value
+        }
         guard url != nil || mailto != nil else {
             throw fail(node, "unsubscribe", "needs a url, a mailto, or both.")
         }
@@ -198,11 +207,19 @@ extension YAMLReader {
                 throw fail(node, "unsubscribe.secret_env", "is required with a url: name the environment variable that holds the token secret.")
             }
             try envName(map["secret_env"], secretEnv, "unsubscribe.secret_env")
+            if let previousSecretEnv {
+                try envName(map["previous_secret_env"], previousSecretEnv, "unsubscribe.previous_secret_env")
+                guard previousSecretEnv != secretEnv else {
+                    throw fail(map["previous_secret_env"], "unsubscribe.previous_secret_env", "names the same variable as secret_env; name the variable that held the secret before the rotation.")
+                }
+            }
+        } else if previousSecretEnv != nil {
+            throw fail(map["previous_secret_env"], "unsubscribe.previous_secret_env", "only means something with a url (the signed link).")
         }
         if let mailto, EmailAddress.problem(EmailAddress.normalize(mailto)) != nil {
             throw fail(map["mailto"], "unsubscribe.mailto", "'\(EmailAddress.printable(mailto))' is not an email address.")
         }
-        return .init(url: url, mailto: mailto, secretEnv: secretEnv)
+        return .init(url: url, mailto: mailto, secretEnv: secretEnv, previousSecretEnv: previousSecretEnv, scope: scope)
     }
 
     func breaker(_ node: Node?) throws -> Campaign.BreakerSettings {

@@ -97,18 +97,6 @@ public struct HTTPTransport: Transport {
 
     /// `outreach-http` beside the running executable, from `$OUTREACH_HTTP_WORKER`, or on PATH.
     static func locateWorker() -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["OUTREACH_HTTP_WORKER"], FileManager.default.isExecutableFile(atPath: explicit) {
-            return explicit
-        }
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            let sibling = executable.deletingLastPathComponent().appendingPathComponent("outreach-http").path
-            if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
-        }
-        for directory in (environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(directory)/outreach-http"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        CompanionExecutable.locate("outreach-http", overrideVariable: "OUTREACH_HTTP_WORKER")
     }
 }

@@ -54,7 +54,7 @@ public struct MessageBuilder: Sendable {
     public func build(lead: Lead, stepIndex: Int, idempotencyKey: String, date: Date) -> Result<OutgoingMessage, MissingVariable> {
         let unsubscribeURL = unsubscribeSigner.flatMap { signer in
             unsubscribeURLParts.map { parts in
-                parts.before + signer.token(campaignSlug: campaign.slug, email: lead.email) + parts.after
+                parts.before + signer.token(leadID: lead.id) + parts.after
             }
         }
         var values = lead.templateValues()

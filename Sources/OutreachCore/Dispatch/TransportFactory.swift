@@ -25,6 +25,7 @@ public enum TransportFactory {
     public static func secretVariables(of campaign: Campaign) -> Set<String> {
         var names = Set<String>()
         if let name = campaign.unsubscribe.secretEnv { names.insert(name) }
+        if let name = campaign.unsubscribe.previousSecretEnv { names.insert(name) }
         if case .http(_, let tokenEnv?, _, _) = campaign.transport { names.insert(tokenEnv) }
         return names
     }

@@ -1,16 +1,67 @@
 import Crypto
 import Foundation
 
-/// The signed token in a message's one-click unsubscribe URL.
+/// The signed token in a message's one-click unsubscribe URL (SPEC §10).
 ///
-/// `base64url("<campaign slug>:<email>") + "." + base64url(HMAC-SHA-256(secret, that payload))`.
-/// The endpoint that receives the click (the operator's, not outreach's) verifies the
-/// signature with the same secret and records the unsubscribe; `verify` is the reference.
+/// Since version 2 a token names the lead by its id and carries no address:
+/// `2.<lead id>.<base64url(HMAC-SHA-256(secret, "outreach-unsubscribe:2:<lead id>"))>`.
+/// Tokens of version 1, `base64url("<campaign slug>:<email>").<base64url(HMAC)>`, are in
+/// messages already sent and stay valid. `outreach serve` resolves the reference in the
+/// database, then checks the signature against the campaign's secret (and its previous one
+/// during a rotation) in constant time.
 public enum UnsubscribeToken {
-    /// A token for this recipient of this campaign.
-    public static func make(secret: String, campaignSlug: String, email: String) -> String {
-        Signer(secret: secret).token(campaignSlug: campaignSlug, email: email)
+    /// Longer tokens are not ours; refused before any work.
+    public static let maximumLength = 600
+
+    /// What a token refers to, before its signature is checked.
+    public enum Reference: Sendable, Equatable {
+        case lead(id: Int64)
+        /// A version 1 token: the address in (base64) clear.
+        case legacy(campaignSlug: String, email: String)
     }
+
+    /// A token split into what it names, the text its signature covers, and the signature.
+    public struct Parsed: Sendable, Equatable {
+        public let reference: Reference
+        let signedText: String
+        let signature: [UInt8]
+
+        /// True when one of `secrets` made the signature (constant-time comparison; every
+        /// secret is tried, so the time does not tell which matched).
+        public func isSigned(byOneOf secrets: [String]) -> Bool {
+            var matched = false
+            for secret in secrets {
+                let key = SymmetricKey(data: Data(secret.utf8))
+                if HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Data(signedText.utf8), using: key) {
+                    matched = true
+                }
+            }
+            return matched
+        }
+    }
+
+    /// Splits a token, or nil when it has neither shape (nothing is looked up for it).
+    public static func parse(_ token: String) -> Parsed? {
+        guard token.utf8.count <= maximumLength else { return nil }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 3:
+            guard parts[0] == "2", let id = Int64(parts[1]), id > 0, String(id) == parts[1],
+                  let signature = decodeBase64url(parts[2]), signature.count == 32
+            else { return nil }
+            return Parsed(reference: .lead(id: id), signedText: signedText(leadID: id), signature: Array(signature))
+        case 2:
+            guard let data = decodeBase64url(parts[0]), let text = String(data: data, encoding: .utf8),
+                  let colon = text.firstIndex(of: ":"), let signature = decodeBase64url(parts[1]), signature.count == 32
+            else { return nil }
+            return Parsed(reference: .legacy(campaignSlug: String(text[..<colon]), email: String(text[text.index(after: colon)...])),
+                          signedText: parts[0], signature: Array(signature))
+        default:
+            return nil
+        }
+    }
+
+    static func signedText(leadID: Int64) -> String { "outreach-unsubscribe:2:\(leadID)" }
 
     /// Makes tokens with one secret (the key is prepared once, not per message).
     public struct Signer: @unchecked Sendable {  // SymmetricKey is immutable but not marked Sendable.
@@ -21,26 +72,23 @@ public enum UnsubscribeToken {
             keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(secret.utf8)))
         }
 
-        public func token(campaignSlug: String, email: String) -> String {
-            let payload = base64url(Array("\(campaignSlug):\(email)".utf8))
-            var hmac = keyed
-            hmac.update(data: Array(payload.utf8))
-            return payload + "." + base64url(Array(hmac.finalize()))
+        /// The token of new messages: the lead's id and a signature, no address.
+        public func token(leadID: Int64) -> String {
+            "2.\(leadID)." + base64url(mac(signedText(leadID: leadID)))
         }
-    }
 
-    /// The campaign slug and email a valid token carries, or nil for a forged or damaged one.
-    public static func verify(_ token: String, secret: String) -> (campaignSlug: String, email: String)? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, signature(secret: secret, payload: String(parts[0])) == parts[1],
-              let data = decodeBase64url(String(parts[0])), let text = String(data: data, encoding: .utf8),
-              let colon = text.firstIndex(of: ":")
-        else { return nil }
-        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
-    }
+        /// A version 1 token, as messages sent before version 2 carry (kept for tests and
+        /// for reading old messages, never put in new ones).
+        public func legacyToken(campaignSlug: String, email: String) -> String {
+            let payload = base64url(Array("\(campaignSlug):\(email)".utf8))
+            return payload + "." + base64url(mac(payload))
+        }
 
-    private static func signature(secret: String, payload: String) -> String {
-        base64url(SHA256Digest.hmac(key: secret, message: payload))
+        private func mac(_ text: String) -> [UInt8] {
+            var hmac = keyed
+            hmac.update(data: Array(text.utf8))
+            return Array(hmac.finalize())
+        }
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

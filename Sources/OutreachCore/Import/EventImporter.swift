@@ -11,7 +11,7 @@ import GRDB
 /// recorded (for one campaign when the event names it). List entries carry the import time,
 /// the moment outreach learned of them, and the event id in their source or reason.
 /// Events for addresses no campaign has are counted, not errors.
-public struct EventImporter {
+public struct EventImporter: Sendable {
     /// What an import did.
     public struct Report: Sendable, Equatable {
         public var events = 0
@@ -78,6 +78,20 @@ public struct EventImporter {
                     }
                     try apply(db, event, campaign: campaign, now: now, report: &report)
                 }
+            }
+        }
+        return report
+    }
+
+    /// Applies events that arrived another way (`serve`'s provider webhooks), in one
+    /// transaction, with the same effects and the same idempotency as a file import.
+    public func record(_ events: [FeedbackEvent]) throws -> Report {
+        var report = Report()
+        try store.write("recording \(events.count) webhook event(s)") { db in
+            let now = clock.now()
+            for event in events {
+                report.events += 1
+                try apply(db, event, campaign: nil, now: now, report: &report)
             }
         }
         return report

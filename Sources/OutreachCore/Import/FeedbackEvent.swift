@@ -30,6 +30,15 @@ public struct FeedbackEvent: Sendable, Equatable {
     public let campaignSlug: String?
     public let at: Date
 
+    public init(id: String, kind: Kind, bounce: Bounce?, email: String, campaignSlug: String?, at: Date) {
+        self.id = id
+        self.kind = kind
+        self.bounce = bounce
+        self.email = email
+        self.campaignSlug = campaignSlug
+        self.at = at
+    }
+
     /// Reads an event from its fields (CSV columns or JSON keys, as text). Accepts the
     /// bounce kind as `bounce`, `bounce_type` or `kind`, and the types `hard_bounce` and
     /// `soft_bounce`; a bounce without a kind counts as hard (the side that stops sending).

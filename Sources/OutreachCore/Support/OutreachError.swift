@@ -75,3 +75,21 @@ public struct OutreachError: Error, CustomStringConvertible, Equatable, Sendable
         return .unexpected("Unexpected error while \(doing): \(error).")
     }
 }
+
+extension OutreachError.Category {
+    /// The exit code (sysexits) of errors of this category: the one mapping, used by
+    /// `outreach` and `outreach-serve`.
+    public var exitCode: Int32 {
+        switch self {
+        case .usage: 64
+        case .badInput: 65
+        case .inputMissing: 66
+        case .cannotCreateOutput: 73
+        case .io: 74
+        case .temporary: 75
+        case .configuration: 78
+        case .proofViolation: 70
+        case .unexpected: 1
+        }
+    }
+}

@@ -55,6 +55,9 @@ struct GlobalOptions: ParsableArguments {
         return format
     }
 
+    /// `text` or `json`, as resolved from the option and the environment.
+    var resolvedLogFormatName: String { ((try? resolvedLogFormat()) ?? .text).rawValue }
+
     /// The logger for this invocation.
     func logger() throws -> Logger {
         let format = try resolvedLogFormat()

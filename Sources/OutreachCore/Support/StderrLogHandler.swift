@@ -1,26 +1,32 @@
 import Foundation
 import Logging
-import OutreachCore
 
 /// Writes log lines to stderr, as text for people or as one JSON object per line.
 ///
 /// Values are escaped, so a lead field with CR/LF can never start a forged log line: JSON
 /// escapes control characters, and the text format quotes values and writes `\n` as two
 /// characters. Timestamps come from the same clock as everything else (`--now` included).
-struct StderrLogHandler: LogHandler {
-    enum Format: String { case text, json }
+public struct StderrLogHandler: LogHandler {
+    /// Text for people, JSON lines for machines.
+    public enum Format: String, Sendable { case text, json }
 
     let format: Format
     let clock: any WallClock
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public init(format: Format, clock: any WallClock, logLevel: Logger.Level) {
+        self.format = format
+        self.clock = clock
+        self.logLevel = logLevel
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let stamp = Timestamp.format(clock.now())
@@ -45,7 +51,7 @@ struct StderrLogHandler: LogHandler {
     }
 
     /// A metadata value as JSON: numbers as numbers, booleans as booleans, "" as null (SPEC §14).
-    static func typed(_ value: Logger.Metadata.Value) -> JSONText.Value {
+    public static func typed(_ value: Logger.Metadata.Value) -> JSONText.Value {
         switch value {
         case .string(let text): text.isEmpty ? .null : .string(text)
         case .stringConvertible(let convertible):
@@ -70,7 +76,7 @@ struct StderrLogHandler: LogHandler {
     }
 
     /// Control characters as visible escapes (`\n`, `\r`, `\u{..}`).
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {

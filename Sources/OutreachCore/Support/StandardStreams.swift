@@ -11,13 +11,13 @@ import Darwin
 /// disk), which would kill a tick between its transactions with the lease held. Here a
 /// failed write is remembered instead; the command finishes its work, records its run,
 /// releases its lease, and then exits 74 (`Outreach.main`).
-enum StandardStreams {
+public enum StandardStreams {
     /// Set once any write to stdout or stderr failed.
-    nonisolated(unsafe) private(set) static var failed = false
+    nonisolated(unsafe) public private(set) static var failed = false
     private static let lock = NSLock()
 
-    static func out(_ text: String) { write(text, to: STDOUT_FILENO) }
-    static func err(_ text: String) { write(text, to: STDERR_FILENO) }
+    public static func out(_ text: String) { write(text, to: STDOUT_FILENO) }
+    public static func err(_ text: String) { write(text, to: STDERR_FILENO) }
 
     private static func write(_ text: String, to fd: Int32) {
         lock.lock()

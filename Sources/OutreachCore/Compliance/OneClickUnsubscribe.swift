@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+
+/// The unsubscribe behind a message's link (SPEC §10): resolves a token to the person and
+/// campaign it was made for, and records the unsubscribe in one transaction.
+///
+/// The token's reference is looked up first (a lead id, or a version 1 token's campaign and
+/// address), then its signature is checked against that campaign's secret and, during a
+/// rotation, the previous one. A forged, damaged or unknown token is one answer, `nil`, so
+/// the caller reveals nothing about which part failed.
+public struct OneClickUnsubscribe: Sendable {
+    /// Who a valid token unsubscribes, and from what.
+    public struct Target: Sendable, Equatable {
+        public let email: String
+        public let campaignID: Int64
+        public let campaignSlug: String
+        /// The campaign's `From`, shown on the confirmation page.
+        public let sender: String
+        /// nil: every campaign (`unsubscribe.scope: global`).
+        public let scopeCampaignID: Int64?
+    }
+
+    /// What a POST did.
+    public enum Outcome: Sendable, Equatable {
+        case recorded(Target)
+        /// The same unsubscribe was already there (a repeated click): nothing changed.
+        case alreadyRecorded(Target)
+    }
+
+    let store: Store
+    let clock: any WallClock
+    let secrets: SecretEnvironment
+
+    public init(store: Store, clock: any WallClock, secrets: SecretEnvironment) {
+        self.store = store
+        self.clock = clock
+        self.secrets = secrets
+    }
+
+    /// The target of a valid token, or nil; reads only (a GET, a link scanner's prefetch).
+    public func resolve(_ token: String) throws -> Target? {
+        guard let parsed = UnsubscribeToken.parse(token) else { return nil }
+        return try store.read("reading an unsubscribe token") { db in try target(db, parsed) }
+    }
+
+    /// Records the unsubscribe of a valid token; nil for an invalid one (nothing written).
+    public func unsubscribe(_ token: String) throws -> Outcome? {
+        guard let parsed = UnsubscribeToken.parse(token) else { return nil }
+        let now = clock.now()
+        return try store.write("recording a one-click unsubscribe") { db in
+            guard let target = try target(db, parsed) else { return nil }
+            let source = "one-click unsubscribe at \(Timestamp.format(now))"
+            let added = try ListQueries.addUnsubscribe(db, email: target.email, campaignID: target.scopeCampaignID, source: source, now: now)
+            return added ? .recorded(target) : .alreadyRecorded(target)
+        }
+    }
+
+    /// The secrets that may have signed a campaign's tokens: current, then previous.
+    public func signingSecrets(of campaign: Campaign) -> [String] {
+        [campaign.unsubscribe.secretEnv, campaign.unsubscribe.previousSecretEnv].compactMap { $0.flatMap(secrets.value) }
+    }
+
+    private func target(_ db: Database, _ parsed: UnsubscribeToken.Parsed) throws -> Target? {
+        let stored: StoredCampaign
+        let email: String
+        switch parsed.reference {
+        case .lead(let id):
+            guard let lead = try LeadQueries.find(db, id: id), let campaign = try CampaignQueries.find(db, id: lead.campaignID)
+            else { return nil }
+            (stored, email) = (campaign, lead.email)
+        case .legacy(let slug, let address):
+            guard let campaign = try CampaignQueries.find(db, slug: slug) else { return nil }
+            (stored, email) = (campaign, EmailAddress.normalize(address))
+        }
+        guard parsed.isSigned(byOneOf: signingSecrets(of: stored.campaign)) else { return nil }
+        return Target(email: email, campaignID: stored.id, campaignSlug: stored.slug, sender: stored.campaign.sender.from,
+                      scopeCampaignID: stored.campaign.unsubscribe.scope == .campaign ? stored.id : nil)
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Turns the `event-data` object of a verified Mailgun webhook into events.
+///
+/// It exists to keep Mailgun's event shapes apart from its signature check.
+/// `failed` + `severity: permanent` is a hard bounce, `temporary` a soft one;
+/// `complained` a complaint; `unsubscribed` an unsubscribe; all else is ignored.
+enum MailgunPayload {
+    static func outcome(_ eventData: JSONValue?) -> HookOutcome {
+        guard let eventData, eventData.isObject else { return .malformed("mailgun: no event-data object") }
+        guard let event = eventData["event"]?.string else { return .malformed("mailgun: event-data without event") }
+
+        let kind: ProviderEvent.Kind
+        var bounce: ProviderEvent.Bounce?
+        switch event {
+        case "failed":
+            kind = .bounce
+            switch eventData["severity"]?.string {
+            case "permanent": bounce = .hard
+            case "temporary": bounce = .soft
+            default: return .malformed("mailgun: failed event without a known severity")
+            }
+        case "complained": kind = .complaint
+        case "unsubscribed": kind = .unsubscribe
+        default: return .events([])
+        }
+
+        guard let id = eventData["id"]?.identifier else { return .malformed("mailgun: event-data without id") }
+        guard let rawEmail = eventData["recipient"]?.string else { return .malformed("mailgun: event-data without recipient") }
+        guard let seconds = eventData["timestamp"]?.double else { return .malformed("mailgun: event-data without timestamp") }
+        guard let email = HookAddress.normalize(rawEmail) else { return .events([]) }
+        let at = Date(timeIntervalSince1970: seconds)
+        return .events([ProviderEvent(id: "mailgun:\(id)", kind: kind, bounce: bounce, email: email, at: at)])
+    }
+}
