@@ -28,6 +28,7 @@ all: build
 build: deps
 	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) --product outreach
 	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) --product outreach-http
+	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) --product outreach-serve
 
 test: deps test-deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
@@ -48,6 +49,7 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -s -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/outreach
 	install -s -m 0755 .build/release/outreach-http $(DESTDIR)$(PREFIX)/bin/outreach-http
+	install -s -m 0755 .build/release/outreach-serve $(DESTDIR)$(PREFIX)/bin/outreach-serve
 
 # Installs into a temporary folder and runs the installed binaries with the toolchain's
 # libraries hidden (a private mount namespace), as on a cron host without Swift.
