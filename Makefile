@@ -57,9 +57,10 @@ check-install:
 	@./.ci/check-install
 
 bench: deps
-	@./.ci/apt-ensure time
+	@./.ci/apt-ensure time wrk
 	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS)
 	.build/release/outreach-bench $(BENCH_ARGS)
+	python3 bench/serve.py --binary .build/release/outreach $(SERVE_BENCH_ARGS)
 
 # Installs missing Debian packages unattended (as root, or through sudo without a prompt).
 deps:

@@ -42,7 +42,7 @@ func fail(_ error: OutreachError) -> Never {
 do {
     guard let path = options["db"] else { throw OutreachError.usage("outreach-serve needs --db; run it through `outreach serve`.") }
     let configuration = try options["config"].map(ServeConfiguration.load(path:)) ?? ServeConfiguration()
-    let store = try Store.open(path: path)
+    let store = try Store.open(path: path, lockWait: .polling)
     let secrets = SecretEnvironment(ProcessInfo.processInfo.environment)
     let fetcher = HTTPSFetcher()
     let hooks = WebhookRoutes(

@@ -30,6 +30,9 @@ public struct OneClickUnsubscribe: Sendable {
     let store: Store
     let clock: any WallClock
     let secrets: SecretEnvironment
+    /// Decoded campaigns by id, kept while their `updated_at` is unchanged: decoding the
+    /// stored definition would otherwise be most of a click's cost.
+    private let campaigns = CampaignCache()
 
     public init(store: Store, clock: any WallClock, secrets: SecretEnvironment) {
         self.store = store
@@ -45,13 +48,22 @@ public struct OneClickUnsubscribe: Sendable {
 
     /// Records the unsubscribe of a valid token; nil for an invalid one (nothing written).
     public func unsubscribe(_ token: String) throws -> Outcome? {
-        guard let parsed = UnsubscribeToken.parse(token) else { return nil }
-        let now = clock.now()
-        return try store.write("recording a one-click unsubscribe") { db in
-            guard let target = try target(db, parsed) else { return nil }
+        try unsubscribe([token])[0]
+    }
+
+    /// Records the unsubscribes of several tokens in one transaction (`serve` commits the
+    /// clicks that arrive together as a group); one answer per token, in order.
+    public func unsubscribe(_ tokens: [String]) throws -> [Outcome?] {
+        let parsed = tokens.map(UnsubscribeToken.parse)
+        guard parsed.contains(where: { $0 != nil }) else { return parsed.map { _ in nil } }
+        return try store.write("recording \(tokens.count) one-click unsubscribe(s)") { db in
+            let now = clock.now()
             let source = "one-click unsubscribe at \(Timestamp.format(now))"
-            let added = try ListQueries.addUnsubscribe(db, email: target.email, campaignID: target.scopeCampaignID, source: source, now: now)
-            return added ? .recorded(target) : .alreadyRecorded(target)
+            return try parsed.map { token -> Outcome? in
+                guard let token, let target = try target(db, token) else { return nil }
+                let added = try ListQueries.addUnsubscribe(db, email: target.email, campaignID: target.scopeCampaignID, source: source, now: now)
+                return added ? .recorded(target) : .alreadyRecorded(target)
+            }
         }
     }
 
@@ -65,15 +77,32 @@ public struct OneClickUnsubscribe: Sendable {
         let email: String
         switch parsed.reference {
         case .lead(let id):
-            guard let lead = try LeadQueries.find(db, id: id), let campaign = try CampaignQueries.find(db, id: lead.campaignID)
+            guard let lead = try LeadQueries.find(db, id: id), let campaign = try campaigns.campaign(db, id: lead.campaignID)
             else { return nil }
             (stored, email) = (campaign, lead.email)
         case .legacy(let slug, let address):
-            guard let campaign = try CampaignQueries.find(db, slug: slug) else { return nil }
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM campaigns WHERE slug = ?", arguments: [slug]),
+                  let campaign = try campaigns.campaign(db, id: id) else { return nil }
             (stored, email) = (campaign, EmailAddress.normalize(address))
         }
         guard parsed.isSigned(byOneOf: signingSecrets(of: stored.campaign)) else { return nil }
         return Target(email: email, campaignID: stored.id, campaignSlug: stored.slug, sender: stored.campaign.sender.from,
                       scopeCampaignID: stored.campaign.unsubscribe.scope == .campaign ? stored.id : nil)
+    }
+}
+
+/// Campaigns decoded once and reused while their row's `updated_at` is the same.
+private final class CampaignCache: @unchecked Sendable {  // Every access holds `lock`.
+    private let lock = NSLock()
+    private var entries: [Int64: (updatedAt: String, campaign: StoredCampaign)] = [:]
+
+    func campaign(_ db: Database, id: Int64) throws -> StoredCampaign? {
+        guard let updatedAt = try String.fetchOne(db, sql: "SELECT updated_at FROM campaigns WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        if let entry = lock.withLock({ entries[id] }), entry.updatedAt == updatedAt { return entry.campaign }
+        guard let campaign = try CampaignQueries.find(db, id: id) else { return nil }
+        lock.withLock { entries[id] = (updatedAt, campaign) }
+        return campaign
     }
 }

@@ -24,17 +24,27 @@ public struct Store: Sendable {
     /// Seconds a statement waits for another process's write lock before giving up.
     public static let busyTimeoutSeconds: TimeInterval = 10
 
+    /// How a connection waits for another process's write lock.
+    public enum LockWait: Sendable {
+        /// SQLite's busy timeout: retries at growing intervals, up to 100 ms apart.
+        case backoff
+        /// Retries every millisecond (`serve`): SQLite's lock is not fair, and a tick commits a
+        /// group and starts the next within a millisecond or two, so a writer that sleeps 100 ms
+        /// between tries would wait for the whole tick.
+        case polling
+    }
+
     public init(writer: any DatabaseWriter) {
         self.writer = writer
     }
 
     /// Opens an existing, fully migrated database; refuses anything else with a sentence that
     /// says what to do (exit 78).
-    public static func open(path: String, durability: Durability = .normal) throws -> Store {
+    public static func open(path: String, durability: Durability = .normal, lockWait: LockWait = .backoff) throws -> Store {
         guard FileManager.default.fileExists(atPath: path) else {
             throw OutreachError.configuration("There is no database at \(path); run `outreach migrate --db \(path)` first.")
         }
-        let store = try connect(path: path, durability: durability)
+        let store = try connect(path: path, durability: durability, lockWait: lockWait)
         let status = try store.read("checking the schema") { db in try SchemaStatus.read(db) }
         if !status.unknown.isEmpty {
             throw OutreachError.configuration(
@@ -51,10 +61,18 @@ public struct Store: Sendable {
     private static let configured: Bool = outreach_sqlite_configure() == 0
 
     /// Opens or creates a database file without checking its schema (for `migrate`).
-    public static func connect(path: String, durability: Durability = .normal) throws -> Store {
+    public static func connect(path: String, durability: Durability = .normal, lockWait: LockWait = .backoff) throws -> Store {
         _ = configured
         var config = Configuration()
-        config.busyMode = .timeout(busyTimeoutSeconds)
+        switch lockWait {
+        case .backoff:
+            config.busyMode = .timeout(busyTimeoutSeconds)
+        case .polling:
+            config.busyMode = .callback { tries in
+                usleep(1000)
+                return Double(tries) < busyTimeoutSeconds * 1000
+            }
+        }
         config.foreignKeysEnabled = true
         config.label = "outreach"
         config.prepareDatabase { db in

@@ -159,6 +159,9 @@ final class TickRun {
         dependencies.afterCommit?()
     }
 
+    /// How long the tick lets go of the write lock between two groups (see `runPhase`).
+    static let pauseBetweenGroups: TimeInterval = 0.001
+
     /// The two phases that consider candidates: due retries (live only), then due leads.
     enum Phase { case retries, dueLeads }
 
@@ -173,7 +176,12 @@ final class TickRun {
             switch result {
             case .exhausted: return nil
             case .stop(let reason): return reason
-            case .proceed: continue
+            case .proceed:
+                // A breath between groups: SQLite's write lock is not fair, and without it a
+                // long proof tick would hold the lock back to back, making `serve`'s
+                // unsubscribes (which poll every millisecond) wait for the whole run.
+                Thread.sleep(forTimeInterval: Self.pauseBetweenGroups)
+                continue
             case .claimed(let pending):
                 // The claim committed a moment ago. If this process was frozen since (SIGSTOP,
                 // a paused VM) the lease may have passed to another tick and an opt-out may have

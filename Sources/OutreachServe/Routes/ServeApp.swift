@@ -9,6 +9,8 @@ public final class ServeApp: Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let unsubscriber: OneClickUnsubscribe
+    /// Clicks arriving together are recorded in one transaction.
+    private let clicks: GroupCommit<String, OneClickUnsubscribe.Outcome?>
     private let hooks: WebhookRoutes
     private let metrics = ServeMetrics()
 
@@ -17,7 +19,9 @@ public final class ServeApp: Sendable {
         self.clock = clock
         self.logger = logger
         self.hooks = hooks
-        unsubscriber = OneClickUnsubscribe(store: store, clock: clock, secrets: secrets)
+        let unsubscriber = OneClickUnsubscribe(store: store, clock: clock, secrets: secrets)
+        self.unsubscriber = unsubscriber
+        clicks = GroupCommit { tokens in try unsubscriber.unsubscribe(tokens) }
     }
 
     /// Campaigns whose links `serve` cannot verify because their secret is not set here.
@@ -82,7 +86,7 @@ public final class ServeApp: Sendable {
 
     private func unsubscribe(_ token: String, _ request: HTTPRequest) -> HTTPResponse {
         do {
-            guard let outcome = try unsubscriber.unsubscribe(token) else { return UnsubscribePage.unknown() }
+            guard let outcome = try clicks.submit(token) else { return UnsubscribePage.unknown() }
             let target: OneClickUnsubscribe.Target
             switch outcome {
             case .recorded(let recorded):
