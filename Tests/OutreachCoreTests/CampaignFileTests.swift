@@ -40,6 +40,9 @@ struct CampaignFileTests {
         ("transport: { kind: pigeon }", "transport.kind: 'pigeon' is not a transport"),
         ("transport: { kind: http, url: \"http://x\", token_env: \"s3cr3t-value\" }", "transport.token_env: 's3cr3t-value' is not an environment variable name"),
         ("retry: { max_attempts: 0 }", "retry.max_attempts: must be 1 or more"),
+        ("unsubscribe: { url: \"https://x/u/{{token}}\", secret_env: A, scope: everyone }", "unsubscribe.scope: 'everyone' must be global"),
+        ("unsubscribe: { url: \"https://x/u/{{token}}\", secret_env: A, previous_secret_env: A }", "unsubscribe.previous_secret_env: names the same variable"),
+        ("unsubscribe: { mailto: \"u@x.org\", previous_secret_env: A }", "unsubscribe.previous_secret_env: only means something with a url"),
     ])
     func badSection(replacement: String, expected: String) throws {
         var yaml = CampaignFactory.yaml()
