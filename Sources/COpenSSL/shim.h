@@ -1,4 +1,4 @@
-// The parts of OpenSSL's libcrypto that OutreachHooks uses: PEM certificate parsing,
+// The parts of OpenSSL's libcrypto that OutreachServe's webhook verifiers use: PEM certificate parsing,
 // X.509 chain verification and EVP signature verification.
 #ifndef OUTREACH_COPENSSL_SHIM_H
 #define OUTREACH_COPENSSL_SHIM_H

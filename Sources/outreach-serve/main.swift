@@ -28,14 +28,7 @@ let logger = Logger(label: "outreach-serve") { _ in StderrLogHandler(format: for
 /// Prints one error the way `outreach` does, and exits with its code.
 func fail(_ error: OutreachError) -> Never {
     let code = error.category.exitCode
-    switch format {
-    case .text: StandardStreams.err("outreach: \(error.message)\n")
-    case .json:
-        StandardStreams.err(JSONText.write(.object([
-            ("ts", .string(Timestamp.format(clock.now()))), ("level", .string("error")), ("msg", .string(error.message)),
-            ("exit_code", .int(Int64(code))),
-        ])) + "\n")
-    }
+    StandardStreams.err(ConsoleLine.error(error.message, exitCode: code, format: format, now: clock.now()))
     exit(code)
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachCore
 import Testing
 @testable import OutreachServe
 
@@ -30,7 +31,7 @@ struct MailgunHookTests {
 
     @Test func permanentFailureIsAHardBounce() throws {
         let outcome = verify(try body(MailgunPayloads.failedPermanent, timestamp: 1_700_000_000, token: "a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0"))
-        #expect(outcome == .events([ProviderEvent(
+        #expect(outcome == .events([FeedbackEvent(
             id: "mailgun:G9Bn5sl1TC6nu79C8C0bwg", kind: .bounce, bounce: .hard,
             email: "alice@example.com", at: Date(timeIntervalSince1970: 1521233195.375624))]))
     }

@@ -1,25 +1,18 @@
 import Foundation
 import Testing
+import OutreachCore
 @testable import OutreachServe
 
 @Suite("Parsing helpers")
 struct ParsingTests {
-    @Test func rfc3339() {
-        #expect(RFC3339.date("1970-01-01T00:00:00Z") == Date(timeIntervalSince1970: 0))
-        #expect(RFC3339.date("2016-01-27T14:59:38.237Z") == Date(timeIntervalSince1970: 1_453_906_778.237))
-        #expect(RFC3339.date("2014-01-15T16:09:19.6421112-05:00") == RFC3339.date("2014-01-15T21:09:19.6421112Z"))
-        #expect(RFC3339.date("2000-02-29T23:59:59+01:00") == Date(timeIntervalSince1970: 951_865_199))
-        for bad in ["", "2016-01-27", "2016-01-27T14:59:38", "2016-13-01T00:00:00Z", "2015-02-29T00:00:00Z",
-                    "2016-01-27T14:59:38.Z", "2016-01-27T24:00:00Z", "2016-01-27T14:59:38Zjunk", "２０１６-01-27T14:59:38Z"] {
-            #expect(RFC3339.date(bad) == nil, "\(bad)")
-        }
-    }
-
-    @Test func emailNormalization() {
-        #expect(HookAddress.normalize("  Jane@Example.COM\n") == "jane@example.com")
-        #expect(HookAddress.normalize("Jane Doe <Jane@Example.com>") == "jane@example.com")
+    @Test("provider timestamps (fractions, offsets) and addresses (display names) read with the core's parsers")
+    func providerFormats() {
+        #expect(Timestamp.parse("2016-01-27T14:59:38.237Z") == Date(timeIntervalSince1970: 1_453_906_778))
+        #expect(Timestamp.parse("2014-01-15T16:09:19.6421112-05:00") == Timestamp.parse("2014-01-15T21:09:19Z"))
+        #expect(MailboxText.parse("Jane Doe <Jane@Example.com>")?.address == "jane@example.com")
+        #expect(MailboxText.parse("  Jane@Example.COM ")?.address == "jane@example.com")
         for bad in ["", "jane", "@example.com", "jane@", "ja ne@example.com", "<>"] {
-            #expect(HookAddress.normalize(bad) == nil, "\(bad)")
+            #expect(MailboxText.parse(bad) == nil, "\(bad)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachCore
 import Testing
 @testable import OutreachServe
 
@@ -15,20 +16,20 @@ struct PostmarkHookTests {
 
     @Test func hardBounceFromTheDocumentedExample() {
         let outcome = hook.verify(request(PostmarkPayloads.hardBounce), now: now)
-        #expect(outcome == .events([ProviderEvent(
+        #expect(outcome == .events([FeedbackEvent(
             id: "postmark:4323372036854775807", kind: .bounce, bounce: .hard,
             email: "john@example.com", at: date("2019-11-05T16:33:54.9070259Z"))]))
     }
 
     @Test func spamComplaint() {
         let outcome = hook.verify(request(PostmarkPayloads.spamComplaint), now: now)
-        #expect(outcome == .events([ProviderEvent(
+        #expect(outcome == .events([FeedbackEvent(
             id: "postmark:42", kind: .complaint, bounce: nil, email: "john@example.com", at: date("2019-11-05T16:33:54.9070259Z"))]))
     }
 
     @Test func subscriptionChangeIsAnUnsubscribe() {
         let outcome = hook.verify(request(PostmarkPayloads.subscriptionChange), now: now)
-        #expect(outcome == .events([ProviderEvent(
+        #expect(outcome == .events([FeedbackEvent(
             id: "postmark:883953f4-6105-42a2-a16a-77a8eac79483:2020-02-01T10:53:34.416071Z", kind: .unsubscribe, bounce: nil,
             email: "bounced-address@wildbit.com", at: date("2020-02-01T10:53:34.416071Z"))]))
     }
@@ -47,7 +48,7 @@ struct PostmarkHookTests {
     }
 
     @Test(arguments: [
-        ("HardBounce", ProviderEvent.Kind.bounce, ProviderEvent.Bounce?.some(.hard)),
+        ("HardBounce", FeedbackEvent.Kind.bounce, FeedbackEvent.Bounce?.some(.hard)),
         ("BadEmailAddress", .bounce, .hard),
         ("SoftBounce", .bounce, .soft),
         ("Transient", .bounce, .soft),
@@ -56,7 +57,7 @@ struct PostmarkHookTests {
         ("ManuallyDeactivated", .bounce, .soft),
         ("Unsubscribe", .unsubscribe, nil),
     ])
-    func bounceTypeMapping(type: String, kind: ProviderEvent.Kind, bounce: ProviderEvent.Bounce?) throws {
+    func bounceTypeMapping(type: String, kind: FeedbackEvent.Kind, bounce: FeedbackEvent.Bounce?) throws {
         let events = try #require(hook.verify(request(PostmarkPayloads.bounce(type: type)), now: now).events)
         #expect(events.count == 1)
         #expect(events.first?.kind == kind)

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachCore
 import Testing
 @testable import OutreachServe
 
@@ -30,14 +31,14 @@ struct SNSHookTests {
         let outcome = try verify(notification(SESMessages.permanentBounce, version: version))
         let at = date("2016-01-27T14:59:38.237Z")
         #expect(outcome == .events([
-            ProviderEvent(id: "ses:00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa068a-000000:jane@example.com", kind: .bounce, bounce: .hard, email: "jane@example.com", at: at),
-            ProviderEvent(id: "ses:00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa068a-000000:richard@example.com", kind: .bounce, bounce: .hard, email: "richard@example.com", at: at),
+            FeedbackEvent(id: "ses:00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa068a-000000:jane@example.com", kind: .bounce, bounce: .hard, email: "jane@example.com", at: at),
+            FeedbackEvent(id: "ses:00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa068a-000000:richard@example.com", kind: .bounce, bounce: .hard, email: "richard@example.com", at: at),
         ]))
     }
 
     @Test func complaintAndTransientEventPublishingBounce() throws {
         let complaint = try verify(notification(SESMessages.complaint, version: "2"))
-        #expect(complaint == .events([ProviderEvent(
+        #expect(complaint == .events([FeedbackEvent(
             id: "ses:000001378603177f-18c07c78-fa81-4a58-9dd1-fedc3cb8f49a-000000:richard@example.com",
             kind: .complaint, bounce: nil, email: "richard@example.com", at: date("2016-01-27T14:59:38.237Z"))]))
         let transient = try verify(notification(SESMessages.transientBounceEvent))

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachCore
 import Testing
 @testable import OutreachServe
 
@@ -45,11 +46,11 @@ struct SendGridHookTests {
     @Test func documentedBatchYieldsBounceComplaintAndUnsubscribes() throws {
         let outcome = hook.verify(try keys.request(body: SendGridPayloads.batch, timestamp: "1700000000"), now: now)
         #expect(outcome == .events([
-            ProviderEvent(id: "sendgrid:6g4ZI7SA-xmRDv57GoPIPw==", kind: .bounce, bounce: .hard, email: "bounced@test.com", at: Date(timeIntervalSince1970: 1513299569)),
-            ProviderEvent(id: "sendgrid:6g4ZI7SA-xmRDv57GoPIPx==", kind: .bounce, bounce: .soft, email: "blocked@test.com", at: Date(timeIntervalSince1970: 1513299570)),
-            ProviderEvent(id: "sendgrid:37nvH5QBz858KGVYCM4uOA==", kind: .complaint, bounce: nil, email: "complainer@test.com", at: Date(timeIntervalSince1970: 1513299571)),
-            ProviderEvent(id: "sendgrid:zz_BjPgU_5pS-J8vlfB1sg==", kind: .unsubscribe, bounce: nil, email: "leaver@test.com", at: Date(timeIntervalSince1970: 1513299572)),
-            ProviderEvent(id: "sendgrid:ahSCB7xYcXFb-hEaawsPRw==", kind: .unsubscribe, bounce: nil, email: "groupleaver@test.com", at: Date(timeIntervalSince1970: 1513299573)),
+            FeedbackEvent(id: "sendgrid:6g4ZI7SA-xmRDv57GoPIPw==", kind: .bounce, bounce: .hard, email: "bounced@test.com", at: Date(timeIntervalSince1970: 1513299569)),
+            FeedbackEvent(id: "sendgrid:6g4ZI7SA-xmRDv57GoPIPx==", kind: .bounce, bounce: .soft, email: "blocked@test.com", at: Date(timeIntervalSince1970: 1513299570)),
+            FeedbackEvent(id: "sendgrid:37nvH5QBz858KGVYCM4uOA==", kind: .complaint, bounce: nil, email: "complainer@test.com", at: Date(timeIntervalSince1970: 1513299571)),
+            FeedbackEvent(id: "sendgrid:zz_BjPgU_5pS-J8vlfB1sg==", kind: .unsubscribe, bounce: nil, email: "leaver@test.com", at: Date(timeIntervalSince1970: 1513299572)),
+            FeedbackEvent(id: "sendgrid:ahSCB7xYcXFb-hEaawsPRw==", kind: .unsubscribe, bounce: nil, email: "groupleaver@test.com", at: Date(timeIntervalSince1970: 1513299573)),
         ]))
     }
 

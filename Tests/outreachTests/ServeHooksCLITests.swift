@@ -74,7 +74,7 @@ struct ServeHooksCLITests {
         }
     }
 
-    @Test("a hook that is not configured answers 404; only POST is accepted")
+    @Test("a hook that is not configured answers 404")
     func unconfigured() throws {
         let cli = try CLI()
         try cli.setUpCampaign(leads: leadsCSV(count: 1))
@@ -93,6 +93,7 @@ struct ServeHooksCLITests {
              "BouncedAt": "2026-11-23T09:58:00Z", "Inactive": true}
             """
         let before = try setup.dump()
+        #expect(try curl("\(setup.server.base)/hooks/postmark", ["-u", "postmark:pm-secret"], in: setup.cli.directory).status == 405)
         #expect(try setup.post("postmark", body: body).status == 401)
         #expect(try setup.post("postmark", body: body, ["-u", "postmark:wrong"]).status == 401)
         #expect(try setup.dump() == before, "refused requests change nothing")
@@ -199,6 +200,11 @@ struct ServeHooksCLITests {
         object["SignatureVersion"] = "2"
         object["Signature"] = try setup.sign(fields.map { "\($0.0)\n\($0.1)\n" }.joined(), key: setup.cli.path("sns.key"), digest: "sha256")
         object["SigningCertURL"] = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-abc123.pem"
+        // The same confirmation with another SubscribeURL than the one signed: refused, nothing logged.
+        var forged = object
+        forged["SubscribeURL"] = subscribe.replacingOccurrences(of: "Token=tok", with: "Token=forged")
+        #expect(try setup.post("ses", body: String(decoding: try JSONSerialization.data(withJSONObject: forged), as: UTF8.self)).status == 401)
+        #expect(!setup.server.log.contains("Token=forged"))
         let confirmation = try setup.post("ses", body: String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
         #expect(confirmation.status == 200)
         #expect(setup.server.log.contains("Action=ConfirmSubscription"), "\(setup.server.log)")

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reads a campaign file (YAML, SPEC §5) into a validated `Campaign`.
 ///
@@ -37,33 +36,14 @@ public enum CampaignFile {
 
     /// Reads and validates the file at `path`.
     public static func load(path: String) throws -> Campaign {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw OutreachError.inputMissing("Campaign file \(path) does not exist; check the path.")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw OutreachError.inputMissing("Campaign file \(path) cannot be read; check its permissions.")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw OutreachError.configuration("\(path): the campaign file is not UTF-8 text.")
-        }
-        return try parse(text, file: (path as NSString).lastPathComponent)
+        try parse(try YAMLReader.text(path: path, kind: "campaign file"), file: (path as NSString).lastPathComponent)
     }
 
     /// Parses campaign YAML; `file` names the source in error messages.
     public static func parse(_ text: String, file: String) throws -> Campaign {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw OutreachError.configuration("\(file): the campaign file is empty.")
-            }
-            root = node
-        } catch let error as OutreachError {
-            throw error
-        } catch {
-            let detail = String(describing: error).split(separator: "\n").first.map(String.init) ?? "syntax error"
-            throw OutreachError.configuration("\(file): not valid YAML: \(detail).")
+        guard let root = try YAMLReader.compose(text, file: file) else {
+            throw OutreachError.configuration("\(file): the campaign file is empty.")
         }
-        let reader = YAMLReader(file: file)
-        return try reader.campaign(root)
+        return try YAMLReader(file: file).campaign(root)
     }
 }

@@ -5,6 +5,35 @@ import Yams
 struct YAMLReader {
     let file: String
 
+    // MARK: - Files
+
+    /// The text of a configuration file; `kind` names it in errors ("campaign file"). Missing
+    /// or unreadable: exit 66; not UTF-8: exit 78.
+    static func text(path: String, kind: String) throws -> String {
+        let named = kind.prefix(1).uppercased() + kind.dropFirst()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw OutreachError.inputMissing("\(named) \(path) does not exist; check the path.")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw OutreachError.inputMissing("\(named) \(path) cannot be read; check its permissions.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw OutreachError.configuration("\(path): the \(kind) is not UTF-8 text.")
+        }
+        return text
+    }
+
+    /// The root node of YAML text, nil when the text holds none; a syntax error is one
+    /// sentence naming `file` (exit 78).
+    static func compose(_ text: String, file: String) throws -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch {
+            let detail = String(describing: error).split(separator: "\n").first.map(String.init) ?? "syntax error"
+            throw OutreachError.configuration("\(file): not valid YAML: \(detail).")
+        }
+    }
+
     func fail(_ node: Node?, _ path: String, _ problem: String) -> OutreachError {
         let line = node?.mark.map { ":\($0.line)" } ?? ""
         return .configuration("\(file)\(line): \(path.isEmpty ? "" : "\(path): ")\(problem)")

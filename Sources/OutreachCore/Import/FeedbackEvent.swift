@@ -30,7 +30,7 @@ public struct FeedbackEvent: Sendable, Equatable {
     public let campaignSlug: String?
     public let at: Date
 
-    public init(id: String, kind: Kind, bounce: Bounce?, email: String, campaignSlug: String?, at: Date) {
+    public init(id: String, kind: Kind, bounce: Bounce?, email: String, campaignSlug: String? = nil, at: Date) {
         self.id = id
         self.kind = kind
         self.bounce = bounce

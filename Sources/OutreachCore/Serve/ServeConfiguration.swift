@@ -47,24 +47,12 @@ public struct ServeConfiguration: Sendable, Equatable {
 
     /// Reads and validates the file at `path`.
     public static func load(path: String) throws -> ServeConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw OutreachError.inputMissing("The serve configuration \(path) does not exist or cannot be read; check the path.")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw OutreachError.configuration("\(path): the serve configuration is not UTF-8 text.")
-        }
-        return try parse(text, file: (path as NSString).lastPathComponent)
+        try parse(try YAMLReader.text(path: path, kind: "serve configuration"), file: (path as NSString).lastPathComponent)
     }
 
     /// Parses the YAML; `file` names the source in error messages.
     public static func parse(_ text: String, file: String) throws -> ServeConfiguration {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            let detail = String(describing: error).split(separator: "\n").first.map(String.init) ?? "syntax error"
-            throw OutreachError.configuration("\(file): not valid YAML: \(detail).")
-        }
+        let root = try YAMLReader.compose(text, file: file)
         var configuration = ServeConfiguration()
         guard let root else { return configuration }
         let reader = YAMLReader(file: file)

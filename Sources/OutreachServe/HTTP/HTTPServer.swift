@@ -128,37 +128,38 @@ public final class HTTPServer: @unchecked Sendable {  // State is set up in init
         guard fd >= 0 else { throw OutreachError.temporary("cannot open a socket: \(String(cString: strerror(errno))).") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var bound: Int32
-        var actualPort: UInt16 = port
+        // Either family's address, built in one storage: bind and getsockname then need no branch.
+        var storage = sockaddr_storage()
+        let length: Int
+        let parsed: Bool
         if ipv6 {
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = port.bigEndian
-            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else {
-                close(fd)
-                throw OutreachError.usage("--listen '\(listen)': '\(host)' is not an IPv6 address.")
-            }
-            bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-            if bound == 0 {
-                var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-                _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-                actualPort = UInt16(bigEndian: address.sin6_port)
-            }
+            parsed = inet_pton(AF_INET6, host, &address.sin6_addr) == 1
+            length = MemoryLayout<sockaddr_in6>.size
+            withUnsafeMutableBytes(of: &storage) { target in withUnsafeBytes(of: address) { target.copyMemory(from: $0) } }
         } else {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-                close(fd)
-                throw OutreachError.usage("--listen '\(listen)': '\(host)' is not an IPv4 address (use 127.0.0.1, or [::1] for IPv6).")
-            }
-            bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            if bound == 0 {
-                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-                _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-                actualPort = UInt16(bigEndian: address.sin_port)
+            parsed = inet_pton(AF_INET, host, &address.sin_addr) == 1
+            length = MemoryLayout<sockaddr_in>.size
+            withUnsafeMutableBytes(of: &storage) { target in withUnsafeBytes(of: address) { target.copyMemory(from: $0) } }
+        }
+        guard parsed else {
+            close(fd)
+            throw OutreachError.usage("--listen '\(listen)': '\(host)' is not an \(ipv6 ? "IPv6" : "IPv4") address (like 127.0.0.1, or [::1] for IPv6).")
+        }
+        let bound = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address -> Int32 in
+                guard Glibc.bind(fd, address, socklen_t(length)) == 0 else { return -1 }
+                var size = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                return getsockname(fd, address, &size)
             }
         }
+        // The port sits right after the family in both sockaddr_in and sockaddr_in6.
+        let actualPort = withUnsafeBytes(of: storage) { UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self)) }
         guard bound == 0, Glibc.listen(fd, 512) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)

@@ -1,3 +1,4 @@
+import OutreachCore
 /// The answer of a verifier, which the caller turns into an HTTP response.
 ///
 /// It exists so that verification, parsing and the HTTP status all come from one place:
@@ -5,7 +6,7 @@
 public enum HookOutcome: Sendable, Equatable {
     /// Verified. May be empty: deliveries, opens, clicks and the like are ignored, and
     /// an exact retry of a Mailgun request already seen yields no events.
-    case events([ProviderEvent])
+    case events([FeedbackEvent])
     /// A verified Amazon SNS subscription confirmation: the caller logs the URL or
     /// confirms the subscription by fetching it.
     case subscriptionConfirmation(subscribeURL: String, topicArn: String)

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachCore
 
 /// Turns the `event-data` object of a verified Mailgun webhook into events.
 ///
@@ -10,8 +11,8 @@ enum MailgunPayload {
         guard let eventData, eventData.isObject else { return .malformed("mailgun: no event-data object") }
         guard let event = eventData["event"]?.string else { return .malformed("mailgun: event-data without event") }
 
-        let kind: ProviderEvent.Kind
-        var bounce: ProviderEvent.Bounce?
+        let kind: FeedbackEvent.Kind
+        var bounce: FeedbackEvent.Bounce?
         switch event {
         case "failed":
             kind = .bounce
@@ -28,8 +29,8 @@ enum MailgunPayload {
         guard let id = eventData["id"]?.identifier else { return .malformed("mailgun: event-data without id") }
         guard let rawEmail = eventData["recipient"]?.string else { return .malformed("mailgun: event-data without recipient") }
         guard let seconds = eventData["timestamp"]?.double else { return .malformed("mailgun: event-data without timestamp") }
-        guard let email = HookAddress.normalize(rawEmail) else { return .events([]) }
+        guard let email = MailboxText.parse(rawEmail)?.address else { return .events([]) }
         let at = Date(timeIntervalSince1970: seconds)
-        return .events([ProviderEvent(id: "mailgun:\(id)", kind: kind, bounce: bounce, email: email, at: at)])
+        return .events([FeedbackEvent(id: "mailgun:\(id)", kind: kind, bounce: bounce, email: email, at: at)])
     }
 }

@@ -1,3 +1,4 @@
+import OutreachCore
 /// How a Postmark bounce `Type` maps to a provider-neutral event.
 ///
 /// It exists to keep the mapping in one reviewed table. Conservative: only types that
@@ -19,7 +20,7 @@
 /// | AutoResponder (64), Subscribe (32), AddressChange (128), OpenRelayTest (1024), VirusNotification (8192), ChallengeVerification (16384), Unconfirmed (100003), SMTPApiError (100007), InboundError (100008), DMARCPolicy (100009), TemplateRenderingFailed (100010), anything else | ignored | not about the recipient's address, or our own sending problem |
 enum PostmarkBounceType {
     enum Mapping: Equatable {
-        case bounce(ProviderEvent.Bounce)
+        case bounce(FeedbackEvent.Bounce)
         case complaint
         case unsubscribe
         case ignored

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachCore
 
 /// Turns one verified Postmark webhook body into events.
 ///
@@ -25,18 +26,18 @@ enum PostmarkPayload {
         if mapping == .ignored { return .events([]) }
         guard let id = json["ID"]?.identifier else { return .malformed("postmark: bounce without ID") }
         guard let rawEmail = json["Email"]?.string else { return .malformed("postmark: bounce without Email") }
-        guard let bouncedAt = json["BouncedAt"]?.string, let at = RFC3339.date(bouncedAt) else {
+        guard let bouncedAt = json["BouncedAt"]?.string, let at = Timestamp.parse(bouncedAt) else {
             return .malformed("postmark: bounce without a valid BouncedAt")
         }
-        guard let email = HookAddress.normalize(rawEmail) else { return .events([]) }
+        guard let email = MailboxText.parse(rawEmail)?.address else { return .events([]) }
         let eventID = "postmark:\(id)"
         switch mapping {
         case .bounce(let severity):
-            return .events([ProviderEvent(id: eventID, kind: .bounce, bounce: severity, email: email, at: at)])
+            return .events([FeedbackEvent(id: eventID, kind: .bounce, bounce: severity, email: email, at: at)])
         case .complaint:
-            return .events([ProviderEvent(id: eventID, kind: .complaint, bounce: nil, email: email, at: at)])
+            return .events([FeedbackEvent(id: eventID, kind: .complaint, bounce: nil, email: email, at: at)])
         case .unsubscribe:
-            return .events([ProviderEvent(id: eventID, kind: .unsubscribe, bounce: nil, email: email, at: at)])
+            return .events([FeedbackEvent(id: eventID, kind: .unsubscribe, bounce: nil, email: email, at: at)])
         case .ignored:
             return .events([])
         }
@@ -53,10 +54,10 @@ enum PostmarkPayload {
         guard let rawEmail = json["Recipient"]?.string else {
             return .malformed("postmark: SubscriptionChange without Recipient")
         }
-        guard let changedAt = json["ChangedAt"]?.string, let at = RFC3339.date(changedAt) else {
+        guard let changedAt = json["ChangedAt"]?.string, let at = Timestamp.parse(changedAt) else {
             return .malformed("postmark: SubscriptionChange without a valid ChangedAt")
         }
-        guard let email = HookAddress.normalize(rawEmail) else { return .events([]) }
+        guard let email = MailboxText.parse(rawEmail)?.address else { return .events([]) }
         let id: String
         if let recordID = json["ID"]?.identifier {
             id = "postmark:\(recordID)"
@@ -66,6 +67,6 @@ enum PostmarkPayload {
             // MessageID is null for manual suppressions and reactivations.
             id = "postmark:\(email):\(changedAt)"
         }
-        return .events([ProviderEvent(id: id, kind: .unsubscribe, bounce: nil, email: email, at: at)])
+        return .events([FeedbackEvent(id: id, kind: .unsubscribe, bounce: nil, email: email, at: at)])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachCore
 
 /// Turns the `Message` of a verified SNS notification, an Amazon SES notification or
 /// event-publishing record, into events.
@@ -17,7 +18,7 @@ enum SESNotification {
         case "Bounce":
             guard let bounce = json["bounce"], bounce.isObject else { return .malformed("ses: Bounce without bounce object") }
             guard let bounceType = bounce["bounceType"]?.string else { return .malformed("ses: bounce without bounceType") }
-            let severity: ProviderEvent.Bounce = bounceType == "Permanent" ? .hard : .soft
+            let severity: FeedbackEvent.Bounce = bounceType == "Permanent" ? .hard : .soft
             return events(in: bounce, recipientsKey: "bouncedRecipients", kind: .bounce, bounce: severity, fallbackDate: fallbackDate)
         case "Complaint":
             guard let complaint = json["complaint"], complaint.isObject else {
@@ -31,8 +32,8 @@ enum SESNotification {
     }
 
     private static func events(
-        in object: JSONValue, recipientsKey: String, kind: ProviderEvent.Kind,
-        bounce: ProviderEvent.Bounce?, fallbackDate: Date
+        in object: JSONValue, recipientsKey: String, kind: FeedbackEvent.Kind,
+        bounce: FeedbackEvent.Bounce?, fallbackDate: Date
     ) -> HookOutcome {
         guard let recipients = object[recipientsKey]?.array else { return .malformed("ses: no \(recipientsKey) array") }
         guard recipients.count <= HookLimits.maxEventsPerRequest else {
@@ -41,13 +42,13 @@ enum SESNotification {
         guard let feedbackId = object["feedbackId"]?.string, !feedbackId.isEmpty else {
             return .malformed("ses: no feedbackId")
         }
-        let at = object["timestamp"]?.string.flatMap(RFC3339.date) ?? fallbackDate
-        var events: [ProviderEvent] = []
+        let at = object["timestamp"]?.string.flatMap(Timestamp.parse) ?? fallbackDate
+        var events: [FeedbackEvent] = []
         var seen: Set<String> = []
         for recipient in recipients {
             guard let raw = recipient["emailAddress"]?.string else { return .malformed("ses: recipient without emailAddress") }
-            guard let email = HookAddress.normalize(raw), seen.insert(email).inserted else { continue }
-            events.append(ProviderEvent(id: "ses:\(feedbackId):\(email)", kind: kind, bounce: bounce, email: email, at: at))
+            guard let email = MailboxText.parse(raw)?.address, seen.insert(email).inserted else { continue }
+            events.append(FeedbackEvent(id: "ses:\(feedbackId):\(email)", kind: kind, bounce: bounce, email: email, at: at))
         }
         return .events(events)
     }

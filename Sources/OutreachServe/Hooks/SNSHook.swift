@@ -1,4 +1,5 @@
 import Foundation
+import OutreachCore
 
 /// Verifies Amazon SNS deliveries to an HTTPS endpoint and parses the Amazon SES
 /// notifications they carry.
@@ -63,7 +64,7 @@ public struct SNSHook: Sendable {
            !SNSURLCheck.isAmazonSNS(subscribeURL) {
             return .forbidden("sns: SubscribeURL is not an Amazon SNS URL")
         }
-        guard let sentAt = RFC3339.date(envelope.timestamp) else { return .malformed("sns: Timestamp is not RFC 3339") }
+        guard let sentAt = Timestamp.parse(envelope.timestamp) else { return .malformed("sns: Timestamp is not RFC 3339") }
         if sentAt.timeIntervalSince(now) > Self.maxClockSkew { return .forbidden("sns: Timestamp in the future") }
         guard let signature = Data(base64Encoded: envelope.signature), !signature.isEmpty else {
             return .unauthorized("sns: Signature is not base64")

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachCore
 
 /// Turns the event array of a verified SendGrid webhook into events.
 ///
@@ -11,13 +12,13 @@ enum SendGridPayload {
         guard items.count <= HookLimits.maxEventsPerRequest else {
             return .malformed("sendgrid: more than \(HookLimits.maxEventsPerRequest) events")
         }
-        var events: [ProviderEvent] = []
+        var events: [FeedbackEvent] = []
         for (index, item) in items.enumerated() {
             guard item.isObject, let event = item["event"]?.string else {
                 return .malformed("sendgrid: item \(index) is not an event object")
             }
-            let kind: ProviderEvent.Kind
-            var bounce: ProviderEvent.Bounce?
+            let kind: FeedbackEvent.Kind
+            var bounce: FeedbackEvent.Bounce?
             switch event {
             case "bounce":
                 kind = .bounce
@@ -37,8 +38,8 @@ enum SendGridPayload {
             guard let seconds = item["timestamp"]?.double else {
                 return .malformed("sendgrid: item \(index) has no timestamp")
             }
-            guard let email = HookAddress.normalize(rawEmail) else { continue }
-            events.append(ProviderEvent(
+            guard let email = MailboxText.parse(rawEmail)?.address else { continue }
+            events.append(FeedbackEvent(
                 id: "sendgrid:\(id)", kind: kind, bounce: bounce, email: email,
                 at: Date(timeIntervalSince1970: seconds)))
         }

@@ -24,7 +24,7 @@ final class ServeMetrics: @unchecked Sendable {  // Every access holds `lock`.
         lock.withLock { unsubscribes[result, default: 0] += 1 }
     }
 
-    /// `result`: imported, already_imported, rejected, ignored.
+    /// `result`: imported, already_imported, forgotten (a person `leads forget` erased), rejected.
     func hookEvents(provider: String, result: String, count: Int = 1) {
         lock.withLock { hookEvents[Key(first: provider, second: result), default: 0] += count }
     }

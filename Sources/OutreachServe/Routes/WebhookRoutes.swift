@@ -68,13 +68,12 @@ public struct WebhookRoutes: Sendable {
             return .text(status, "Refused.\n")
         case .subscriptionConfirmation(let subscribeURL, let topicArn):
             return confirm(subscribeURL: subscribeURL, topicArn: topicArn)
-        case .events(let events):
-            let feedback = events.compactMap(Self.feedbackEvent)
+        case .events(let feedback):
             do {
                 let report = try importer.record(feedback)
                 metrics.hookEvents(provider: provider, result: "imported", count: report.imported)
                 metrics.hookEvents(provider: provider, result: "already_imported", count: report.alreadyImported)
-                metrics.hookEvents(provider: provider, result: "ignored", count: events.count - feedback.count + report.forgotten)
+                metrics.hookEvents(provider: provider, result: "forgotten", count: report.forgotten)
                 if report.imported > 0 {
                     logger.info("webhook events imported", metadata: [
                         "provider": .string(provider), "imported": .stringConvertible(report.imported),
@@ -110,25 +109,9 @@ public struct WebhookRoutes: Sendable {
             return .text(503, "Temporarily unavailable; try again shortly.\n")
         }
     }
-
-    /// A provider's event as a feedback event, or nil when its address is not one.
-    static func feedbackEvent(_ event: ProviderEvent) -> FeedbackEvent? {
-        let email = EmailAddress.normalize(event.email)
-        guard EmailAddress.problem(email) == nil, event.id.count <= 200 else { return nil }
-        let kind: FeedbackEvent.Kind
-        var bounce: FeedbackEvent.Bounce?
-        switch event.kind {
-        case .bounce:
-            kind = .bounce
-            bounce = event.bounce == .soft ? .soft : .hard
-        case .complaint: kind = .complaint
-        case .unsubscribe: kind = .unsubscribe
-        }
-        return FeedbackEvent(id: event.id, kind: kind, bounce: bounce, email: email, campaignSlug: nil, at: event.at)
-    }
 }
 
-/// A provider's webhook verification (the `OutreachHooks` verifiers).
+/// A provider's webhook verification (the verifiers in `Hooks/`).
 public protocol WebhookVerifier: Sendable {
     func verify(_ request: HookRequest, now: Date) -> HookOutcome
 }

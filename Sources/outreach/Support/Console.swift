@@ -56,10 +56,7 @@ enum Console {
 
     /// The one sentence of a failing command, with the exit code it is about to return.
     static func error(_ message: String, exitCode: Int32) {
-        switch format {
-        case .text: StandardStreams.err("outreach: \(message)\n")
-        case .json: StandardStreams.err(line(level: "error", message: message, [("exit_code", .int(Int64(exitCode)))]) + "\n")
-        }
+        StandardStreams.err(ConsoleLine.error(message, exitCode: exitCode, format: format, now: clock.now()))
     }
 
     /// A warning that does not change the exit code.
@@ -71,6 +68,6 @@ enum Console {
     }
 
     private static func line(level: String, message: String, _ fields: [(String, JSONText.Value)]) -> String {
-        JSONText.write(.object([("ts", .string(Timestamp.format(clock.now()))), ("level", .string(level)), ("msg", .string(message))] + fields))
+        ConsoleLine.json(level: level, message: message, fields, now: clock.now())
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
+import OutreachCore
 @testable import OutreachServe
 
 extension HookOutcome {
     /// The events, or nil when the outcome is not `.events`.
-    var events: [ProviderEvent]? {
+    var events: [FeedbackEvent]? {
         if case .events(let events) = self { return events }
         return nil
     }
@@ -18,7 +19,7 @@ extension HookOutcome {
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 func date(_ text: String) -> Date {
-    RFC3339.date(text) ?? Date(timeIntervalSince1970: .nan)
+    Timestamp.parse(text) ?? Date(timeIntervalSince1970: .nan)
 }
 
 /// A `CertificateFetcher` that returns fixed bytes (or fails) and counts its calls.
