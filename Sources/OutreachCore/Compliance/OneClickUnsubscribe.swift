@@ -46,13 +46,9 @@ public struct OneClickUnsubscribe: Sendable {
         return try store.read("reading an unsubscribe token") { db in try target(db, parsed) }
     }
 
-    /// Records the unsubscribe of a valid token; nil for an invalid one (nothing written).
-    public func unsubscribe(_ token: String) throws -> Outcome? {
-        try unsubscribe([token])[0]
-    }
-
-    /// Records the unsubscribes of several tokens in one transaction (`serve` commits the
-    /// clicks that arrive together as a group); one answer per token, in order.
+    /// Records the unsubscribes of valid tokens in one transaction (`serve` commits the clicks
+    /// that arrive together as a group): one answer per token, in order, nil for an invalid
+    /// one (nothing written for it).
     public func unsubscribe(_ tokens: [String]) throws -> [Outcome?] {
         let parsed = tokens.map(UnsubscribeToken.parse)
         guard parsed.contains(where: { $0 != nil }) else { return parsed.map { _ in nil } }
