@@ -47,22 +47,26 @@ struct ServeFlowTests {
             """) == "lead2@example.org")
     }
 
-    @Test("unsubscribes POSTed while a slow live tick runs are honoured by its next dispatch: none of those leads is sent")
+    @Test("unsubscribes POSTed while a live tick runs are honoured by its next dispatch: none of those leads is sent")
     func unsubscribeDuringTick() throws {
         let cli = try CLI()
-        let sendmail = try cli.fakeSendmail(sleep: 1.0)
+        let sendmail = try cli.fakeSendmail()
         try cli.setUpCampaign(yaml: campaignYAML(transport: sendmail.transport), leads: leadsCSV(count: 10))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
         let server = try ServeProcess(cli)
         defer { server.stop() }
+        // The first message is held in the sendmail stand-in while leads 4 to 10 (later in the
+        // tick's order) unsubscribe through serve; then it is let go and the tick goes on.
+        let hold = sendmail.folder + "/hold-1"
+        _ = FileManager.default.createFile(atPath: hold, contents: nil)
         let tick = try cli.start(["tick", "q4-launch", "--mode", "live"])
-        // Once the first message is on its way, unsubscribe leads 4 to 10 (later in the tick's order).
         _ = try waitFor(seconds: 30) { FileManager.default.fileExists(atPath: sendmail.folder + "/started-1") ? true : nil }
         for index in 4...10 {
             let token = try ServeCLITests.token(cli, "lead\(index)@example.org")
             let answer = try curl("\(server.base)/u/\(token)", ["-d", "List-Unsubscribe=One-Click"], in: cli.directory)
             #expect(answer.status == 200)
         }
+        try FileManager.default.removeItem(atPath: hold)
         let result = tick.wait()
         #expect(result.status == 0, "\(result.stderr)")
         let sent = try FileManager.default.contentsOfDirectory(atPath: sendmail.folder).filter { $0.hasSuffix(".eml") }
@@ -73,7 +77,7 @@ struct ServeFlowTests {
         for index in 4...10 {
             #expect(!recipients.contains { $0.contains("lead\(index)@") }, "lead\(index) was sent after unsubscribing: \(recipients)")
         }
-        #expect(recipients.count <= 3 && !recipients.isEmpty, "\(recipients)")
+        #expect(recipients.count == 3, "leads 1 to 3 were sent: \(recipients)")
         #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT count(*) FROM unsubscribes") == "7")
         #expect(try cli.run(["verify"]).status == 0)
     }
