@@ -133,7 +133,7 @@ struct ArtifactsTests {
                 try db.execute(sql: """
                     CREATE TABLE jobs_copy AS SELECT * FROM jobs; DROP TABLE jobs; ALTER TABLE jobs_copy RENAME TO jobs;
                     INSERT INTO jobs SELECT id + 100, campaign_id, lead_id, run_id, \(key), step_id, step_index, mode, transport,
-                        status, attempt, next_attempt_at, last_error, created_at, updated_at, seq, ambiguous, duplicate_of
+                        status, attempt, next_attempt_at, last_error, created_at, updated_at, seq, ambiguous, duplicate_of, sender
                     FROM jobs WHERE id = 1;
                     """)
             } else {

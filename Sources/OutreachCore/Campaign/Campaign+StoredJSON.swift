@@ -34,7 +34,7 @@ private struct StoredJSON {
 
     func campaign() -> Campaign? {
         guard let slug = string("slug"), let name = string("name"), let timezone = string("timezone"),
-              let sender = child("sender"), let from = sender.string("from"), let postal = sender.string("postal_address"),
+              let sender = child("sender"), let from = sender.string("from").map({ [$0] }) ?? (sender.object["from"] as? [String]), let postal = sender.string("postal_address"),
               let limits = child("limits"), let perTick = limits.int("per_tick"), let dailyQuota = limits.int("daily_quota"),
               let cooldown = limits.int("cooldown_seconds"),
               let window = child("window"), let dayNames = window.object["days"] as? [String],
@@ -51,16 +51,16 @@ private struct StoredJSON {
         let days = dayNames.compactMap(Campaign.Weekday.init(rawValue:))
         let steps = stepObjects.compactMap { step -> Campaign.Step? in
             let reader = StoredJSON(step)
-            guard let id = reader.string("id"), let delay = reader.int("delay_seconds"), let subject = reader.string("subject"),
-                  let body = reader.string("body") else { return nil }
-            return Campaign.Step(id: id, delaySeconds: delay, subject: subject, body: body)
+            guard let id = reader.string("id"), let delay = reader.int("delay_seconds"), let body = reader.string("body") else { return nil }
+            return Campaign.Step(id: id, delaySeconds: delay, subject: reader.string("subject"), body: body)
         }
         guard days.count == dayNames.count, steps.count == stepObjects.count else { return nil }
         return Campaign(
             slug: slug, name: name, timezone: timezone,
             sender: .init(from: from, replyTo: sender.string("reply_to"), postalAddress: postal),
             limits: .init(perTick: perTick, dailyQuota: dailyQuota, cooldownSeconds: cooldown),
-            window: .init(days: days, startMinute: start, endMinute: end, recipientTimezone: recipientZone),
+            window: .init(days: days, startMinute: start, endMinute: end, recipientTimezone: recipientZone,
+                          skipDates: window.object["skip_dates"] as? [String]),
             retry: .init(maxAttempts: attempts, baseSeconds: base, capSeconds: cap),
             transport: transport,
             unsubscribe: .init(url: unsubscribe.string("url"), mailto: unsubscribe.string("mailto"),
@@ -69,7 +69,15 @@ private struct StoredJSON {
                                scope: unsubscribe.string("scope").flatMap(Campaign.UnsubscribeSettings.Scope.init(rawValue:))),
             circuitBreaker: .init(failureThreshold: threshold, cooldownSeconds: breakerCooldown),
             events: .init(autoReplyDelaySeconds: autoReply),
-            steps: steps)
+            steps: steps,
+            guardrails: child("guardrails").flatMap(Self.guardrails))
+    }
+
+    private static func guardrails(_ reader: StoredJSON) -> Guardrails? {
+        guard let bounce = (reader.object["hard_bounce_rate"] as? NSNumber)?.doubleValue,
+              let complaint = (reader.object["complaint_rate"] as? NSNumber)?.doubleValue,
+              let minSends = reader.int("min_sends"), let window = reader.int("window_seconds") else { return nil }
+        return Guardrails(hardBounceRate: bounce, complaintRate: complaint, minSends: minSends, windowSeconds: window)
     }
 
     /// Codable's encoding of an enum with associated values: `{"case": {labels...}}`.

@@ -18,12 +18,56 @@ public struct Campaign: Codable, Sendable, Equatable {
     public var circuitBreaker: BreakerSettings
     public var events: EventSettings
     public var steps: [Step]
+    /// Auto-pause thresholds (SPEC §12); nil: the defaults, and old campaigns keep their JSON.
+    public var guardrails: Guardrails?
+
+    /// The thresholds in force: the file's, or the defaults.
+    public var effectiveGuardrails: Guardrails { guardrails ?? .defaults }
 
     /// Who the messages come from; the postal address goes into every footer.
+    ///
+    /// A campaign may send from several addresses (SPEC §12): a lead gets one at its first
+    /// message and keeps it. One sender is stored as a plain string, as before there could be
+    /// several, so the content hash (and the approval) of older campaigns does not change.
     public struct Sender: Codable, Sendable, Equatable {
-        public var from: String
+        /// Every `From`, in file order (at least one).
+        public var from: [String]
         public var replyTo: String?
         public var postalAddress: String
+
+        public init(from: [String], replyTo: String?, postalAddress: String) {
+            self.from = from
+            self.replyTo = replyTo
+            self.postalAddress = postalAddress
+        }
+
+        /// The first sender: the one of campaigns that name only one.
+        public var primary: String { from.first ?? "" }
+
+        /// The `From` whose address is `address` (lower-cased), if the campaign still names it.
+        public func from(address: String) -> String? {
+            from.first { MailboxText.parse($0)?.address == address }
+        }
+
+        private enum CodingKeys: String, CodingKey { case from, replyTo, postalAddress }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let one = try? container.decode(String.self, forKey: .from) {
+                from = [one]
+            } else {
+                from = try container.decode([String].self, forKey: .from)
+            }
+            replyTo = try container.decodeIfPresent(String.self, forKey: .replyTo)
+            postalAddress = try container.decode(String.self, forKey: .postalAddress)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            if from.count == 1 { try container.encode(from[0], forKey: .from) } else { try container.encode(from, forKey: .from) }
+            try container.encodeIfPresent(replyTo, forKey: .replyTo)
+            try container.encode(postalAddress, forKey: .postalAddress)
+        }
     }
 
     /// How much may be sent: per tick, per campaign-local day, and how long to leave a person
@@ -43,6 +87,8 @@ public struct Campaign: Codable, Sendable, Equatable {
         public var endMinute: Int
         /// Use the lead's time zone when it has one.
         public var recipientTimezone: Bool
+        /// Blackout days (`YYYY-MM-DD`, local), sorted; nil when the file gives none.
+        public var skipDates: [String]?
     }
 
     /// Backoff for transient failures: `base * 2^(attempt-1)`, capped, over `maxAttempts`.
@@ -124,7 +170,8 @@ public struct Campaign: Codable, Sendable, Equatable {
     public struct Step: Codable, Sendable, Equatable {
         public var id: String
         public var delaySeconds: Int
-        public var subject: String
+        /// nil: the step is a reply in the thread of the lead's previous message (SPEC §12).
+        public var subject: String?
         public var body: String
     }
 

@@ -6,7 +6,7 @@ extension YAMLReader {
     func campaign(_ root: Node) throws -> Campaign {
         let map = try mapping(root, "", allowed: [
             "slug", "name", "timezone", "sender", "limits", "window", "retry", "transport",
-            "unsubscribe", "circuit_breaker", "events", "steps",
+            "unsubscribe", "circuit_breaker", "events", "steps", "guardrails",
         ])
         let slug = try requiredString(map, "slug", "", parent: root)
         guard Slug.isValid(slug) else {
@@ -28,15 +28,13 @@ extension YAMLReader {
             unsubscribe: try unsubscribe(map["unsubscribe"], root, steps: steps),
             circuitBreaker: try breaker(map["circuit_breaker"]),
             events: try events(map["events"]),
-            steps: steps)
+            steps: steps,
+            guardrails: try map["guardrails"].map { try guardrails($0, path: "guardrails") })
     }
 
     func sender(_ node: Node) throws -> Campaign.Sender {
         let map = try mapping(node, "sender", allowed: ["from", "reply_to", "postal_address"])
-        let from = try requiredString(map, "from", "sender", parent: node)
-        guard MailboxText.parse(from) != nil else {
-            throw fail(map["from"], "sender.from", "'\(EmailAddress.printable(from))' is not an address like \"Ada Lovelace <ada@example.com>\".")
-        }
+        let from = try senders(map["from"], parent: node)
         let replyTo = try string(map, "reply_to", "sender")
         if let replyTo, MailboxText.parse(replyTo) == nil {
             throw fail(map["reply_to"], "sender.reply_to", "'\(EmailAddress.printable(replyTo))' is not an email address.")
@@ -46,6 +44,32 @@ extension YAMLReader {
             throw fail(map["postal_address"], "sender.postal_address", "must not be empty; the law requires it in every message.")
         }
         return .init(from: from, replyTo: replyTo, postalAddress: postal)
+    }
+
+    /// `sender.from`: one mailbox, or a list of them (SPEC §12); the same address twice is refused.
+    func senders(_ node: Node?, parent: Node) throws -> [String] {
+        guard let node, node.null == nil else { throw fail(parent, "sender.from", "is required.") }
+        let items: [(Node, String)]
+        switch node {
+        case .scalar(let scalar): items = [(node, scalar.string)]
+        case .sequence(let sequence) where !sequence.isEmpty:
+            items = try sequence.map { item in
+                guard case .scalar(let scalar) = item else { throw fail(item, "sender.from", "every item must be an address.") }
+                return (item, scalar.string)
+            }
+        default:
+            throw fail(node, "sender.from", "expected an address like \"Ada Lovelace <ada@example.com>\" or a non-empty list of them.")
+        }
+        var seen: Set<String> = []
+        return try items.map { item, from in
+            guard let parsed = MailboxText.parse(from) else {
+                throw fail(item, "sender.from", "'\(EmailAddress.printable(from))' is not an address like \"Ada Lovelace <ada@example.com>\".")
+            }
+            guard seen.insert(parsed.address).inserted else {
+                throw fail(item, "sender.from", "\(parsed.address) is named twice; name each sending address once.")
+            }
+            return from
+        }
     }
 
     func limits(_ node: Node?) throws -> Campaign.Limits {
@@ -65,7 +89,7 @@ extension YAMLReader {
             return .init(days: CampaignFile.Defaults.days, startMinute: CampaignFile.Defaults.startMinute,
                          endMinute: CampaignFile.Defaults.endMinute, recipientTimezone: false)
         }
-        let map = try mapping(node, "window", allowed: ["days", "start", "end", "recipient_timezone"])
+        let map = try mapping(node, "window", allowed: ["days", "start", "end", "recipient_timezone", "skip_dates"])
         var days = CampaignFile.Defaults.days
         if let daysNode = map["days"] {
             guard case .sequence(let sequence) = daysNode, !sequence.isEmpty else {
@@ -85,7 +109,24 @@ extension YAMLReader {
             throw fail(map["end"] ?? node, "window.end", "must be later than window.start (windows over midnight are not supported).")
         }
         return .init(days: days, startMinute: start, endMinute: end,
-                     recipientTimezone: try bool(map, "recipient_timezone", "window", default: false))
+                     recipientTimezone: try bool(map, "recipient_timezone", "window", default: false),
+                     skipDates: try skipDates(map["skip_dates"]))
+    }
+
+    /// `window.skip_dates`: blackout days as `YYYY-MM-DD`; nil when absent or empty.
+    func skipDates(_ node: Node?) throws -> [String]? {
+        guard let node else { return nil }
+        guard case .sequence(let items) = node else {
+            throw fail(node, "window.skip_dates", "expected a list of dates like [2026-12-24, 2026-12-25].")
+        }
+        let dates = try items.map { item in
+            let text = item.string ?? ""
+            guard text.utf8.count == 10, let date = Timestamp.parse(text + "T00:00:00Z"), Timestamp.utcDay(date) == text else {
+                throw fail(item, "window.skip_dates", "'\(EmailAddress.printable(text))' is not a date; write it as YYYY-MM-DD, like 2026-12-24.")
+            }
+            return text
+        }
+        return dates.isEmpty ? nil : Array(Set(dates)).sorted()
     }
 
     func clockTime(_ map: [String: Node], _ key: String, default value: Int) throws -> Int {
@@ -252,9 +293,14 @@ extension YAMLReader {
                 throw fail(map["id"], "\(path).id", "'\(EmailAddress.printable(id))' is not a step id; use 1 to 64 characters from a-z, 0-9, - and _.")
             }
             guard seen.insert(id).inserted else { throw fail(map["id"], "\(path).id", "'\(id)' is used by an earlier step; step ids must be unique.") }
-            let subject = try requiredString(map, "subject", path, parent: stepNode)
+            // A step without a subject replies in the lead's thread; the first has nothing to reply to.
+            let subject = try string(map, "subject", path)
+            if subject == nil, index == 0 {
+                throw fail(stepNode, "\(path).subject", "is required on the first step (later steps without one reply in its thread).")
+            }
             let body = try requiredString(map, "body", path, parent: stepNode)
             for (key, text) in [("subject", subject), ("body", body)] {
+                guard let text else { continue }
                 if let problem = MessageTemplate.problem(text) {
                     throw fail(map[key], "\(path).\(key)", "the template does not parse: \(problem).")
                 }

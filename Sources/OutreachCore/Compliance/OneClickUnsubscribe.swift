@@ -71,18 +71,20 @@ public struct OneClickUnsubscribe: Sendable {
     private func target(_ db: Database, _ parsed: UnsubscribeToken.Parsed) throws -> Target? {
         let stored: StoredCampaign
         let email: String
+        var sender: String?
         switch parsed.reference {
         case .lead(let id):
             guard let lead = try LeadQueries.find(db, id: id), let campaign = try campaigns.campaign(db, id: lead.campaignID)
             else { return nil }
             (stored, email) = (campaign, lead.email)
+            sender = lead.sender.flatMap(campaign.campaign.sender.from(address:))
         case .legacy(let slug, let address):
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM campaigns WHERE slug = ?", arguments: [slug]),
                   let campaign = try campaigns.campaign(db, id: id) else { return nil }
             (stored, email) = (campaign, EmailAddress.normalize(address))
         }
         guard parsed.isSigned(byOneOf: signingSecrets(of: stored.campaign)) else { return nil }
-        return Target(email: email, campaignID: stored.id, campaignSlug: stored.slug, sender: stored.campaign.sender.from,
+        return Target(email: email, campaignID: stored.id, campaignSlug: stored.slug, sender: sender ?? stored.campaign.sender.primary,
                       scopeCampaignID: stored.campaign.unsubscribe.scope == .campaign ? stored.id : nil)
     }
 }

@@ -28,11 +28,14 @@ public struct SendingWindow: Sendable, Equatable {
     public let weekdays: Set<Int>
     public let startMinute: Int
     public let endMinute: Int
+    /// Blackout days (`YYYY-MM-DD` in the zone the window is judged in).
+    public let skipDates: Set<String>
 
     public init(_ window: Campaign.Window) {
         weekdays = Set(window.days.map(\.calendarWeekday))
         startMinute = window.startMinute
         endMinute = window.endMinute
+        skipDates = Set(window.skipDates ?? [])
     }
 
     /// The window's state at `instant` in `timeZone`.
@@ -40,10 +43,11 @@ public struct SendingWindow: Sendable, Equatable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let today = calendar.startOfDay(for: instant)
-        for offset in 0...8 {
+        for offset in 0...(8 + skipDates.count) {
             guard let day = calendar.date(byAdding: .day, value: offset, to: today),
                   weekdays.contains(calendar.component(.weekday, from: day))
             else { continue }
+            if !skipDates.isEmpty, skipDates.contains(QuotaDay.of(day.addingTimeInterval(43_200), in: timeZone)) { continue }
             let open = localInstant(calendar, day: day, minute: startMinute)
             let close = localInstant(calendar, day: day, minute: endMinute)
             if instant < open { return .closed(opensAt: open) }

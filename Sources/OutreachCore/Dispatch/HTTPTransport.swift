@@ -34,6 +34,10 @@ public struct HTTPTransport: Transport {
     /// The JSON body of a message.
     public static func body(_ message: OutgoingMessage) -> String {
         var headers: [(String, JSONText.Value)] = [("Message-ID", .string("<\(message.messageID)>"))]
+        if let parent = message.inReplyTo {
+            headers.append(("In-Reply-To", .string("<\(parent)>")))
+            headers.append(("References", .string(message.references.map { "<\($0)>" }.joined(separator: " "))))
+        }
         if !message.unsubscribeTargets.isEmpty {
             headers.append(("List-Unsubscribe", .string(message.unsubscribeTargets.map { "<\($0)>" }.joined(separator: ", "))))
             if message.unsubscribeTargets.contains(where: { $0.hasPrefix("https://") }) {

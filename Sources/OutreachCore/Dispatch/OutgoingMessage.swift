@@ -27,6 +27,10 @@ public struct OutgoingMessage: Sendable, Equatable {
     /// (`X-Outreach-Key`, and the HTTP `Idempotency-Key`); the database keeps the bare key.
     public var idempotencyKey: String
     public var campaignSlug: String
+    /// A threaded follow-up (SPEC §12): the `Message-ID` it replies to, without brackets.
+    public var inReplyTo: String? = nil
+    /// The thread's earlier `Message-ID`s, oldest first (`References`).
+    public var references: [String] = []
 
     /// The JSON stored in `job_messages.message` (written field by field: it runs once per job).
     public func storedJSON() -> String {
@@ -40,7 +44,12 @@ public struct OutgoingMessage: Sendable, Equatable {
         out += ",\"date\":\"" + Timestamp.format(date) + "\""
         out += ",\"unsubscribe\":[" + unsubscribeTargets.map(JSONText.quote).joined(separator: ",") + "]"
         out += ",\"idempotency_key\":" + JSONText.quote(idempotencyKey)
-        out += ",\"campaign\":" + JSONText.quote(campaignSlug) + "}"
+        out += ",\"campaign\":" + JSONText.quote(campaignSlug)
+        if let inReplyTo {
+            out += ",\"in_reply_to\":" + JSONText.quote(inReplyTo)
+            out += ",\"references\":[" + references.map(JSONText.quote).joined(separator: ",") + "]"
+        }
+        return out + "}"
         return out
     }
 
@@ -56,6 +65,7 @@ public struct OutgoingMessage: Sendable, Equatable {
         return OutgoingMessage(
             to: to, toName: object["to_name"] as? String, from: from, replyTo: object["reply_to"] as? String,
             subject: subject, body: body, messageID: messageID, date: date,
-            unsubscribeTargets: object["unsubscribe"] as? [String] ?? [], idempotencyKey: key, campaignSlug: campaign)
+            unsubscribeTargets: object["unsubscribe"] as? [String] ?? [], idempotencyKey: key, campaignSlug: campaign,
+            inReplyTo: object["in_reply_to"] as? String, references: object["references"] as? [String] ?? [])
     }
 }

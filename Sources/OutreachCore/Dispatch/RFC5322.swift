@@ -15,6 +15,13 @@ public enum RFC5322 {
         lines.append(contentsOf: addressHeader("To", name: message.toName, address: message.to))
         lines.append(contentsOf: unstructuredHeader("Subject", message.subject))
         lines.append(contentsOf: header("Message-ID", "<\(clean(message.messageID))>"))
+        if let parent = message.inReplyTo {
+            lines.append(contentsOf: header("In-Reply-To", "<\(clean(parent))>"))
+            // msg-ids separated by folding white space, one per line (RFC 5322 §3.6.4).
+            let ids = (message.references.isEmpty ? [parent] : message.references).map { "<\(clean($0))>" }
+            lines.append("References: " + ids[0])
+            lines.append(contentsOf: ids.dropFirst().map { " " + $0 })
+        }
         if !message.unsubscribeTargets.isEmpty {
             lines.append(contentsOf: listHeader("List-Unsubscribe", message.unsubscribeTargets.map { "<\(clean($0))>" }))
             if message.unsubscribeTargets.contains(where: { $0.lowercased().hasPrefix("https://") }) {

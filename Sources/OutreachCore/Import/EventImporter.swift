@@ -27,6 +27,17 @@ public struct EventImporter: Sendable {
         public var suppressed = 0
         /// Events naming a person `leads forget` erased: skipped, never stored (SPEC §14).
         public var forgotten = 0
+        /// Campaigns and mailboxes the guardrails paused after this feedback (SPEC §12).
+        public var autoPaused: [String] = []
+        /// Whose hard bounces and complaints changed, for the review at the end.
+        var affected = ReputationGuard.Affected()
+
+        /// Runs the guardrails over what this feedback touched (once per transaction).
+        mutating func reviewGuardrails(_ db: Database, now: Date) throws {
+            guard !affected.isEmpty else { return }
+            autoPaused += try ReputationGuard.review(db, affected, now: now)
+            affected = .init()
+        }
     }
 
     /// What became of one event.
@@ -79,6 +90,7 @@ public struct EventImporter: Sendable {
                     try apply(db, event, campaign: campaign, now: now, report: &report)
                 }
             }
+            try report.reviewGuardrails(db, now: now)
         }
         return report
     }
@@ -93,6 +105,7 @@ public struct EventImporter: Sendable {
                 report.events += 1
                 try apply(db, event, campaign: nil, now: now, report: &report)
             }
+            try report.reviewGuardrails(db, now: now)
         }
         return report
     }
@@ -140,6 +153,7 @@ public struct EventImporter: Sendable {
         case .bounce:
             try hardBounce(db, event, leads: leads, reason: "hard bounce (\(tag))", now: now, report: &report)
         case .complaint:
+            try ReputationGuard.record(db, eventID: event.id, kind: .complaint, leads: leads, at: event.at, into: &report.affected)
             if try ListQueries.addUnsubscribe(db, email: event.email, campaignID: nil, source: "complaint (\(tag))", now: now) {
                 report.unsubscribed += 1
             }
@@ -155,6 +169,7 @@ public struct EventImporter: Sendable {
     }
 
     private func hardBounce(_ db: Database, _ event: FeedbackEvent, leads: [Lead], reason: String, now: Date, report: inout Report) throws {
+        try ReputationGuard.record(db, eventID: event.id, kind: .hardBounce, leads: leads, at: event.at, into: &report.affected)
         if try ListQueries.activeSuppression(db, kind: .email, value: event.email) == nil {
             _ = try ListQueries.addSuppression(db, kind: .email, value: event.email, reason: reason, until: nil, now: now)
             report.suppressed += 1

@@ -71,6 +71,7 @@ public struct MailImporter {
                         throw OutreachError.io(error.description)
                     }
                 }
+                try report.events.reviewGuardrails(db, now: now)
             }
         }
         return report

@@ -96,10 +96,15 @@ public enum CampaignQueries {
         try Row.fetchAll(db, sql: selectSQL + " ORDER BY c.slug").map(decode)
     }
 
-    /// Pauses, resumes or archives a campaign.
+    /// Pauses, resumes or archives a campaign. A resume restarts the guardrail window
+    /// (SPEC §12: rates count only sends and events from the resume on).
     public static func setStatus(_ db: Database, id: Int64, _ status: StoredCampaign.Status, reason: String?, now: Date) throws {
-        try db.execute(sql: "UPDATE campaigns SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?",
-                       arguments: [status.rawValue, reason, Timestamp.format(now), id])
+        let stamp = Timestamp.format(now)
+        try db.execute(sql: """
+            UPDATE campaigns SET status = ?, status_reason = ?, auto_paused = 0, updated_at = ?,
+                guardrails_since = CASE WHEN ? = 'active' THEN ? ELSE guardrails_since END
+            WHERE id = ?
+            """, arguments: [status.rawValue, reason, stamp, status.rawValue, stamp, id])
     }
 
     /// Records an approval of the campaign's current content.

@@ -27,6 +27,8 @@ public struct Lead: Sendable, Equatable {
     public var softBounces: Int
     public let createdAt: Date
     public var updatedAt: Date
+    /// The address it is sent from (SPEC §12): set at its first message, then kept.
+    public var sender: String?
 
     /// The domain of the address.
     public var domain: String { EmailAddress.domain(of: email) }
@@ -45,7 +47,7 @@ public struct Lead: Sendable, Equatable {
     /// The columns every lead query selects, in the order `init(statement:)` reads them.
     static let columns = """
         id, campaign_id, email, first_name, last_name, company, timezone, attributes, status, blocked_reason,
-        step_index, next_action_at, last_contacted_at, dnc, dnc_at, dnc_reason, soft_bounces, created_at, updated_at
+        step_index, next_action_at, last_contacted_at, dnc, dnc_at, dnc_reason, soft_bounces, created_at, updated_at, sender
         """
 
     /// Reads the current row of a statement that selected `Lead.columns`.
@@ -69,6 +71,7 @@ public struct Lead: Sendable, Equatable {
         softBounces = statement.int(16)
         createdAt = statement.string(17).flatMap(Timestamp.parse) ?? .distantPast
         updatedAt = statement.string(18).flatMap(Timestamp.parse) ?? .distantPast
+        sender = statement.string(19)
     }
 }
 

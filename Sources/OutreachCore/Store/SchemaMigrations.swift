@@ -12,6 +12,7 @@ public enum SchemaMigrations {
         ("0001_init", String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
         ("0002_at_most_once", String(decoding: PackageResources._002_at_most_once_sql, as: UTF8.self)),
         ("0003_forget", String(decoding: PackageResources._003_forget_sql, as: UTF8.self)),
+        ("0004_mailboxes", String(decoding: PackageResources._004_mailboxes_sql, as: UTF8.self)),
     ]
 
     /// The schema version this binary writes: the number of known migrations.

@@ -199,15 +199,15 @@ enum TickQueries {
     /// key, or its lead and step id, already has a job (a duplicate is a result, not an error).
     static func insertJob(_ db: Database, campaignID: Int64, leadID: Int64, runID: String, key: String, stepID: String,
                           stepIndex: Int, mode: DispatchMode, transport: String, status: JobStatus, now: String,
-                          seq: Int64) throws -> Int64? {
+                          seq: Int64, sender: String) throws -> Int64? {
         try PreparedStatement.execute(db, """
             INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status,
-                attempt, created_at, updated_at, seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+                attempt, created_at, updated_at, seq, sender)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """, [
                 .int(campaignID), .int(leadID), .text(runID), .text(key), .text(stepID), .int(stepIndex), .text(mode.rawValue),
-                .text(transport), .text(status.rawValue), .text(now), .text(now), .int(seq),
+                .text(transport), .text(status.rawValue), .text(now), .text(now), .int(seq), .text(sender),
             ])
         return db.changesCount == 1 ? db.lastInsertedRowID : nil
     }
@@ -215,6 +215,16 @@ enum TickQueries {
     /// The step ids a lead has jobs for, whatever became of them (SPEC §9.5).
     static func receivedSteps(_ db: Database, leadID: Int64) throws -> Set<String> {
         Set(try PreparedStatement.all(db, "SELECT step_id FROM jobs WHERE lead_id = ?", [.int(leadID)]) { $0.string(0) ?? "" })
+    }
+
+    /// The stored message of the lead's latest job that went out or may have: what a
+    /// threaded step replies to.
+    static func latestMessage(_ db: Database, leadID: Int64) throws -> String? {
+        try PreparedStatement.first(db, """
+            SELECT m.message FROM jobs j JOIN job_messages m ON m.job_id = j.id
+            WHERE j.lead_id = ? AND j.status IN ('sent', 'sent_proof', 'unknown', 'dispatching')
+            ORDER BY j.id DESC LIMIT 1
+            """, [.int(leadID)]) { $0.string(0) ?? "" }
     }
 
     static func insertMessage(_ db: Database, jobID: Int64, _ message: OutgoingMessage) throws {
@@ -244,15 +254,16 @@ enum TickQueries {
     }
 
     /// Moves a lead: status, step, due time, contact time, and why it is blocked or failed.
+    /// `sender`: the address of the lead's first message; a lead that has one keeps it.
     static func updateLead(_ db: Database, leadID: Int64, status: LeadStatus, stepIndex: Int, nextActionAt: String?,
-                           lastContactedAt: String?, blockedReason: String?, now: String) throws {
+                           lastContactedAt: String?, blockedReason: String?, now: String, sender: String? = nil) throws {
         try PreparedStatement.execute(db, """
             UPDATE leads SET status = ?, step_index = ?, next_action_at = ?, last_contacted_at = ?, blocked_reason = ?,
-                updated_at = ?
+                updated_at = ?, sender = ifnull(sender, ?)
             WHERE id = ?
             """, [
                 .text(status.rawValue), .int(stepIndex), .text(nextActionAt), .text(lastContactedAt), .text(blockedReason), .text(now),
-                .int(leadID),
+                .text(sender), .int(leadID),
             ])
     }
 

@@ -19,6 +19,8 @@ struct PendingDispatch {
     let firstAttemptAt: Date
     /// The step ids the lead had jobs for before this one.
     let received: Set<String>
+    /// The address it goes from (the lead keeps it, SPEC §12).
+    let sender: String?
 }
 
 /// A job as a decision row records it.
@@ -52,9 +54,19 @@ extension TickRun {
             try decide(db, lead, stepIndex: stepIndex, .completed, reason: "no step left for this lead in the campaign",
                        statusAfter: .completed, nextActionAt: nil)
         case .dispatch(let stepIndex):
+            let sender: SenderChoice
+            switch chooseSender(for: lead) {
+            case .postpone(let kind, let until, let reason):
+                try postpone(db, lead, stepIndex: stepIndex, kind, until: until, reason: reason)
+                return .proceed
+            case .send(let choice):
+                sender = choice
+            }
             let step = campaign.steps[stepIndex]
             let key = MessageBuilder.idempotencyKey(campaignID: campaignID, leadID: lead.id, stepID: step.id, stepIndex: stepIndex)
-            switch try builder.get().build(lead: lead, stepIndex: stepIndex, idempotencyKey: key, date: now) {
+            let builder = try builder.get()
+            let thread = builder.isThreaded(stepIndex) ? try threadParent(db, leadID: lead.id) : nil
+            switch builder.build(lead: lead, stepIndex: stepIndex, idempotencyKey: key, date: now, from: sender.from, thread: thread) {
             case .failure(let missing):
                 try decide(db, lead, stepIndex: stepIndex, .skippedTemplateError,
                            reason: "step \(stepIndex + 1) (\(step.id)) needs {{\(missing.name)}}, which this lead does not have",
@@ -62,11 +74,33 @@ extension TickRun {
             case .success(let message):
                 if let stop = try breakerStop(db, lead, stepIndex: stepIndex) { return stop }
                 let seq = try SafetyQueries.nextSequence(db)
-                guard let jobID = try TickQueries.insertJob(
-                    db, campaignID: campaignID, leadID: lead.id, runID: state.grant.runID, key: key, stepID: step.id,
-                    stepIndex: stepIndex, mode: request.mode, transport: transport.breakerKey,
-                    status: request.mode == .proof ? .sentProof : .dispatching, now: stamps.format(now), seq: seq)
-                else {
+                let insert = { try TickQueries.insertJob(
+                    db, campaignID: self.campaignID, leadID: lead.id, runID: self.state.grant.runID, key: key, stepID: step.id,
+                    stepIndex: stepIndex, mode: self.request.mode, transport: self.transport.breakerKey,
+                    status: self.request.mode == .proof ? .sentProof : .dispatching, now: self.stamps.format(self.now), seq: seq,
+                    sender: sender.address) }
+                var jobID: Int64?
+                if sender.mailbox == nil {
+                    jobID = try insert()
+                } else {
+                    // The mailbox's count and the job stand or fall together.
+                    var claimed = true
+                    try db.inSavepoint {
+                        guard let claim = try claimMailbox(db, sender, jobKey: key) else {
+                            claimed = false
+                            return .rollback
+                        }
+                        guard let id = try insert() else { return .rollback }
+                        try recordMailboxSend(db, claim, jobID: id, attempt: 1)
+                        jobID = id
+                        return .commit
+                    }
+                    if !claimed {
+                        try postponeForLostClaim(db, lead, stepIndex: stepIndex)
+                        return .proceed
+                    }
+                }
+                guard let jobID else {
                     try decide(db, lead, stepIndex: stepIndex, .skippedDuplicate,
                                reason: "step \(step.id) already has a job for this lead (key \(key)); it is never dispatched twice",
                                statusAfter: lead.status, nextActionAt: stamps.format(lead.nextActionAt))
@@ -75,7 +109,7 @@ extension TickRun {
                 try TickQueries.insertMessage(db, jobID: jobID, message)
                 let pending = PendingDispatch(lead: lead, jobID: jobID, key: key, stepID: step.id, stepIndex: stepIndex,
                                               message: message, attempt: 1, kind: .dispatched, firstAttemptAt: now,
-                                              received: received)
+                                              received: received, sender: sender.address)
                 if request.mode == .proof {
                     try recordSent(db, pending, jobStatus: .sentProof, seq: seq)
                     return .proceed
@@ -85,6 +119,23 @@ extension TickRun {
             }
         }
         return .proceed
+    }
+
+    /// A lead that waits for its mailbox: its due time moves, nothing else.
+    private func postpone(_ db: Database, _ lead: Lead, stepIndex: Int, _ kind: DecisionKind, until: Date, reason: String) throws {
+        try TickQueries.postponeLead(db, leadID: lead.id, until: stamps.format(until), now: stamps.format(now))
+        try decide(db, lead, stepIndex: stepIndex, kind, reason: reason, statusAfter: lead.status, nextActionAt: stamps.format(until))
+    }
+
+    /// The mailbox said no to a claim the group's copy of it allowed (another process took
+    /// the unit or the gap first): the lead waits for what the mailbox says now.
+    private func postponeForLostClaim(_ db: Database, _ lead: Lead, stepIndex: Int) throws {
+        if case .postpone(let kind, let until, let reason) = chooseSender(for: lead) {
+            try postpone(db, lead, stepIndex: stepIndex, kind, until: until, reason: reason)
+        } else {
+            try postpone(db, lead, stepIndex: stepIndex, .skippedMailboxGap, until: now.addingTimeInterval(60),
+                         reason: "another process claimed the mailbox's send first; trying again in a minute")
+        }
     }
 
     /// Gathers the facts and judges a lead for `stepIndex`. Facts are looked up only as far
@@ -161,14 +212,51 @@ extension TickRun {
             guard let message = try TickQueries.message(db, jobID: job.id) else {
                 throw OutreachError.unexpected("Job \(job.id) has no stored message; it cannot be retried.")
             }
+            // A retry goes from the lead's mailbox too, and counts against its cap and gap.
+            var sender: SenderChoice?
+            if lead.sender != nil {
+                switch chooseSender(for: lead) {
+                case .postpone(let kind, let until, let reason):
+                    guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .retryScheduled, attempt: job.attempt,
+                                                    nextAttemptAt: until, error: job.lastError, ambiguous: job.ambiguous, now: instant)
+                    else { return .proceed }
+                    try decide(db, lead, stepIndex: job.stepIndex, kind, reason: reason, statusAfter: lead.status,
+                               nextActionAt: stamps.format(lead.nextActionAt), job: (job.id, .retryScheduled, job.attempt, until, job.lastError))
+                    return .proceed
+                case .send(let choice):
+                    sender = choice
+                }
+            }
             let pending = PendingDispatch(
                 lead: lead, jobID: job.id, key: job.idempotencyKey, stepID: job.stepID, stepIndex: job.stepIndex,
                 message: message, attempt: job.attempt + 1, kind: .retryDispatched, firstAttemptAt: job.createdAt,
-                received: others)
+                received: others, sender: nil)
             let seq = try SafetyQueries.nextSequence(db)
-            guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .dispatching, attempt: pending.attempt,
-                                            nextAttemptAt: nil, error: nil, ambiguous: job.ambiguous, now: instant)
-            else { return .proceed }
+            var claimed = true
+            var moved = false
+            try db.inSavepoint {
+                if let sender, sender.mailbox != nil {
+                    guard let claim = try claimMailbox(db, sender, jobKey: job.idempotencyKey + ":\(pending.attempt)") else {
+                        claimed = false
+                        return .rollback
+                    }
+                    try recordMailboxSend(db, claim, jobID: job.id, attempt: pending.attempt)
+                }
+                moved = try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .dispatching, attempt: pending.attempt,
+                                                  nextAttemptAt: nil, error: nil, ambiguous: job.ambiguous, now: instant)
+                return moved ? .commit : .rollback
+            }
+            if !claimed {
+                let until = instant.addingTimeInterval(60)
+                guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .retryScheduled, attempt: job.attempt,
+                                                nextAttemptAt: until, error: job.lastError, ambiguous: job.ambiguous, now: instant)
+                else { return .proceed }
+                try decide(db, lead, stepIndex: job.stepIndex, .skippedMailboxGap,
+                           reason: "another process claimed the mailbox's send first; trying again in a minute", statusAfter: lead.status,
+                           nextActionAt: stamps.format(lead.nextActionAt), job: (job.id, .retryScheduled, job.attempt, until, job.lastError))
+                return .proceed
+            }
+            guard moved else { return .proceed }
             try recordClaim(db, pending, seq: seq)
             return .claimed(pending)
         }
@@ -273,7 +361,7 @@ extension TickRun {
         let instant = now
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: pending.lead.status, stepIndex: pending.lead.stepIndex,
                                    nextActionAt: nil, lastContactedAt: stamps.format(pending.lead.lastContactedAt), blockedReason: nil,
-                                   now: stamps.format(instant))
+                                   now: stamps.format(instant), sender: pending.sender)
         try decide(db, pending.lead, stepIndex: pending.stepIndex, pending.kind, reason: nil, statusAfter: pending.lead.status,
                    nextActionAt: nil, job: (pending.jobID, .dispatching, pending.attempt, nil, nil), usesQuota: true, seq: seq)
     }
@@ -285,7 +373,7 @@ extension TickRun {
         let next = nextAction(after: pending.stepID, received: pending.received, at: instant)
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: next.status, stepIndex: pending.lead.stepIndex + 1,
                                    nextActionAt: stamps.format(next.at), lastContactedAt: stamps.format(instant), blockedReason: nil,
-                                   now: stamps.format(instant))
+                                   now: stamps.format(instant), sender: pending.sender)
         if request.mode == .proof {
             try decide(db, pending.lead, stepIndex: pending.stepIndex, pending.kind, reason: nil, statusAfter: next.status,
                        nextActionAt: stamps.format(next.at), job: (pending.jobID, jobStatus, pending.attempt, nil, nil),

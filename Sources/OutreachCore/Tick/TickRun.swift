@@ -48,6 +48,14 @@ final class TickRun {
     lazy var builder: Result<MessageBuilder, any Error> = Result {
         try MessageBuilder(campaign: campaign, secrets: dependencies.secrets, installationID: state.installationID)
     }
+    /// The campaign's senders in file order, with their bare addresses.
+    let senders: [(from: String, address: String)]
+    /// The senders' mailboxes as of this group (see `loadMailboxes`), by address.
+    var mailboxes: [String: StoredMailbox] = [:]
+    /// Leads this run postponed per mailbox, so each waits for its own estimated slot.
+    var mailboxQueue: [String: Int] = [:]
+    /// The last guardrail count per campaign/mailbox in this run (see `guardrailsMayTrip`).
+    var guardrailChecks: [String: (sends: Int, dispatched: Int)] = [:]
     private let monotonicStart = ContinuousClock.now
     /// When the fencing token was last confirmed inside a transaction.
     var lastLeaseCheck = ContinuousClock.now
@@ -65,6 +73,7 @@ final class TickRun {
         backoff = BackoffPolicy(campaign.retry)
         breaker = CircuitBreaker(campaign.circuitBreaker)
         transport = state.transport
+        senders = state.stored.campaign.sender.from.map { ($0, MailboxText.parse($0)?.address ?? EmailAddress.normalize($0)) }
         logger = dependencies.logger
         logger[metadataKey: "campaign"] = .string(campaign.slug)
         logger[metadataKey: "run_id"] = .string(state.grant.runID)
@@ -215,6 +224,7 @@ final class TickRun {
     private func processGroup(_ db: Database, phase: Phase, cursor: inout TickQueries.Cursor) throws -> GroupResult {
         try guardLease(db)
         try refreshQuota(db)
+        try loadMailboxes(db)
         let groupLimit = request.mode == .proof ? max(1, request.groupSize) : 16
         let groupStart = ContinuousClock.now
         switch phase {
@@ -269,6 +279,12 @@ final class TickRun {
         } else if try ListQueries.killSwitch(db).enabled {
             reason = .killSwitch
             kind = .stoppedKillSwitch
+        } else if let paused = try campaignGuardrailStop(db) {
+            logger.warning("campaign paused by its guardrails: \(paused)")
+            guard preLeadStop() == nil else { return .autoPause }
+            try decide(db, lead, stepIndex: stepIndex, .stoppedAutoPause, reason: paused, statusAfter: lead.status,
+                       nextActionAt: stamps.format(lead.nextActionAt))
+            return .autoPause
         } else {
             return nil
         }

@@ -59,10 +59,18 @@ public enum DecisionKind: String, Sendable, CaseIterable, Codable {
     case skippedDuplicate = "skipped_duplicate"
     case skippedTemplateError = "skipped_template_error"
     case skippedCircuitOpen = "skipped_circuit_open"
+    /// The lead's mailbox sent its allowance for the day (cap or warm-up) (SPEC §12).
+    case skippedMailboxCap = "skipped_mailbox_cap"
+    /// The lead's mailbox sent too recently (minimum gap plus jitter).
+    case skippedMailboxGap = "skipped_mailbox_gap"
+    /// The lead's mailbox is paused, by an operator or its guardrails.
+    case skippedMailboxPaused = "skipped_mailbox_paused"
     case completed
     case stoppedKillSwitch = "stopped_kill_switch"
     case stoppedPaused = "stopped_paused"
     case stoppedLeaseLost = "stopped_lease_lost"
+    /// The campaign's guardrails paused it during this run (SPEC §12).
+    case stoppedAutoPause = "stopped_auto_pause"
 
     /// Decisions that used a unit of the daily quota.
     public var isDispatch: Bool { self == .dispatched || self == .retryDispatched }
@@ -104,6 +112,8 @@ public enum StopReason: String, Sendable, Codable {
     case dailyQuota = "daily_quota"
     case perTickLimit = "per_tick_limit"
     case circuitOpen = "circuit_open"
+    /// The campaign's bounce or complaint rate reached its guardrail (SPEC §12).
+    case autoPause = "auto_pause"
     case signal
     case leaseLost = "lease_lost"
     case leaseExpired = "lease_expired"

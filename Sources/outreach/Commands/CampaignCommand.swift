@@ -162,7 +162,7 @@ struct CampaignDescription {
             ("per_tick", .int(Int64(campaign.limits.perTick))), ("daily_quota", .int(Int64(campaign.limits.dailyQuota))),
             ("cooldown", .string(DurationText.format(campaign.limits.cooldownSeconds))),
             ("window", .string(windowText)), ("transport", .string(campaign.transport.kind)),
-            ("steps", .array(campaign.steps.map { .object([("id", .string($0.id)), ("delay", .string(DurationText.format($0.delaySeconds))), ("subject", .string($0.subject))]) })),
+            ("steps", .array(campaign.steps.map { .object([("id", .string($0.id)), ("delay", .string(DurationText.format($0.delaySeconds))), ("subject", .optional($0.subject))]) })),
         ])
     }
 
@@ -188,11 +188,11 @@ struct CampaignDescription {
             "window:    \(windowText)",
             "retry:     \(campaign.retry.maxAttempts) attempts, base \(DurationText.format(campaign.retry.baseSeconds)), cap \(DurationText.format(campaign.retry.capSeconds))",
             "transport: \(campaign.transport.kind)",
-            "sender:    \(campaign.sender.from)",
+            "sender:    \(campaign.sender.from.joined(separator: ", "))",
             "steps:",
         ]
         for (index, step) in campaign.steps.enumerated() {
-            lines.append("  step \(index + 1) (\(step.id)) after \(DurationText.format(step.delaySeconds)): \(step.subject)")
+            lines.append("  step \(index + 1) (\(step.id)) after \(DurationText.format(step.delaySeconds)): \(step.subject ?? "(reply in the thread)")")
         }
         return lines.joined(separator: "\n") + "\n"
     }
