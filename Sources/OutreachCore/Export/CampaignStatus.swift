@@ -22,6 +22,13 @@ public struct CampaignStatus: Sendable {
     public let transport: String
     public let breaker: BreakerState?
     public let killSwitch: Bool
+    /// Paused by its guardrails (the reason names the rates).
+    public let autoPaused: Bool
+    /// Sends, hard bounces and complaints in the guardrail window (SPEC §12).
+    public let reputation: ReputationCounts
+    public let guardrails: Guardrails
+    /// The mailboxes of its senders (addresses without a mailbox entry are not listed).
+    public let mailboxes: [MailboxStatus]
 
     /// Reads the status of a campaign at `now`.
     public static func read(_ db: Database, campaign stored: StoredCampaign, now: Date) throws -> CampaignStatus {
@@ -42,7 +49,14 @@ public struct CampaignStatus: Sendable {
             unknownJobs: jobs.first { $0.0 == .unknown }?.1 ?? 0,
             transport: campaign.transport.kind,
             breaker: try BreakerQueries.state(db, key: campaign.transport.breakerKey),
-            killSwitch: try ListQueries.killSwitch(db).enabled)
+            killSwitch: try ListQueries.killSwitch(db).enabled,
+            autoPaused: try Bool.fetchOne(db, sql: "SELECT auto_paused FROM campaigns WHERE id = ?", arguments: [stored.id]) ?? false,
+            reputation: try ReputationGuard.campaignCounts(db, id: stored.id, guardrails: campaign.effectiveGuardrails, now: now),
+            guardrails: campaign.effectiveGuardrails,
+            mailboxes: try campaign.sender.from.compactMap { from in
+                guard let address = MailboxText.parse(from)?.address, let mailbox = try MailboxQueries.find(db, address: address) else { return nil }
+                return try MailboxStatus.make(db, mailbox, now: now)
+            })
     }
 
     /// The transport's health in a word or two.
@@ -71,6 +85,15 @@ public struct CampaignStatus: Sendable {
             ("jobs_by_status", .object(jobsByStatus.map { ($0.0.rawValue, .int(Int64($0.1))) })),
             ("retries_pending", .int(Int64(retriesPending))), ("unknown_jobs", .int(Int64(unknownJobs))),
             ("transport", .string(transport)), ("transport_health", .string(transportHealth)),
+            ("auto_paused", .bool(autoPaused)),
+            ("guardrails", .object([
+                ("sends_in_window", .int(Int64(reputation.sends))), ("hard_bounces", .int(Int64(reputation.hardBounces))),
+                ("complaints", .int(Int64(reputation.complaints))),
+                ("hard_bounce_rate", .double(reputation.hardBounceRate)), ("complaint_rate", .double(reputation.complaintRate)),
+                ("hard_bounce_limit", .double(guardrails.hardBounceRate)), ("complaint_limit", .double(guardrails.complaintRate)),
+                ("min_sends", .int(Int64(guardrails.minSends))), ("window", .string(DurationText.format(guardrails.windowSeconds))),
+            ])),
+            ("mailboxes", .array(mailboxes.map(\.json))),
             ("breaker", breaker.map { breaker in
                 .object([("state", .string(breaker.state.rawValue)), ("consecutive_failures", .int(Int64(breaker.consecutiveFailures))),
                          ("open_until", .timestamp(breaker.openUntil))])

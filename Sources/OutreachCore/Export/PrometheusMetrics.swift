@@ -60,6 +60,32 @@ public enum PrometheusMetrics {
             add("outreach_breaker_open", "1 when the campaign's transport circuit breaker is open or half-open.",
                 campaign + [("transport", stored.campaign.transport.kind)],
                 status.breaker.map { $0.state == .closed ? 0 : 1 } ?? 0)
+            add("outreach_campaign_auto_paused", "1 when the campaign's guardrails paused it (only `campaign resume` lifts it).",
+                campaign, status.autoPaused ? 1 : 0)
+            add("outreach_campaign_sends_in_window", "Sends counted by the campaign's guardrails (window, or since the last resume).",
+                campaign, Double(status.reputation.sends))
+            add("outreach_campaign_hard_bounce_rate", "Hard bounces per send in the guardrail window (0.05 is 5 %).",
+                campaign, status.reputation.hardBounceRate)
+            add("outreach_campaign_complaint_rate", "Complaints per send in the guardrail window.", campaign, status.reputation.complaintRate)
+        }
+        for stored in try MailboxQueries.all(db) {
+            let mailbox = try MailboxStatus.make(db, stored, now: now)
+            let labels = [("mailbox", stored.address)]
+            add("outreach_mailbox_paused", "1 when the mailbox is paused (by an operator or its guardrails).", labels,
+                stored.status == .paused ? 1 : 0)
+            add("outreach_mailbox_auto_paused", "1 when the mailbox's guardrails paused it.", labels, stored.autoPaused ? 1 : 0)
+            add("outreach_mailbox_sent_today", "Sends from the mailbox on its current day (its own time zone), all campaigns.", labels,
+                Double(mailbox.sentToday))
+            add("outreach_mailbox_allowance_today", "Sends the mailbox may make today: its cap, or less while it warms up.", labels,
+                Double(mailbox.allowanceToday))
+            add("outreach_mailbox_warmup_day", "Days since the mailbox's first send (warm-up day; -1 without warm-up).", labels,
+                Double(mailbox.warmupDay ?? -1))
+            add("outreach_mailbox_next_send_timestamp_seconds", "When the mailbox may send next (0 while paused).", labels,
+                mailbox.nextSendAt?.timeIntervalSince1970 ?? 0)
+            add("outreach_mailbox_hard_bounce_rate", "Hard bounces per send in the mailbox's guardrail window.", labels,
+                mailbox.reputation.hardBounceRate)
+            add("outreach_mailbox_complaint_rate", "Complaints per send in the mailbox's guardrail window.", labels,
+                mailbox.reputation.complaintRate)
         }
         var text = ""
         for name in order {

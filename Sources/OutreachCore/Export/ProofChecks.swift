@@ -140,6 +140,32 @@ public enum ProofChecks {
               AND r.dispatched != (SELECT count(*) FROM decisions d WHERE d.run_id = r.id AND d.quota_day IS NOT NULL)
             """
         },
+        // SPEC §12: the mailbox checks look at every send of the mailboxes this campaign used,
+        // whichever campaign made it: the cap and gap are the mailbox's, shared by all.
+        Check(name: "mailbox_cap_exceeded",
+              meaning: "No mailbox sent more on a day of its zone than its cap (warm-up included) allowed, all campaigns together.") { campaign, _ in
+            """
+            SELECT count(*) FROM (
+              SELECT s.allowance, row_number() OVER (PARTITION BY s.mailbox_id, s.day ORDER BY s.id) AS n FROM mailbox_sends s
+              WHERE s.mailbox_id IN (SELECT mailbox_id FROM mailbox_sends WHERE campaign_id = \(campaign))) WHERE n > allowance
+            """
+        },
+        Check(name: "mailbox_gap_violated",
+              meaning: "No two sends from one mailbox were closer than its minimum gap plus the jitter of the first.") { campaign, _ in
+            """
+            SELECT count(*) FROM (
+              SELECT s.sent_at, lag(s.next_allowed_at) OVER (PARTITION BY s.mailbox_id ORDER BY s.id) AS allowed FROM mailbox_sends s
+              WHERE s.mailbox_id IN (SELECT mailbox_id FROM mailbox_sends WHERE campaign_id = \(campaign)))
+            WHERE allowed IS NOT NULL AND sent_at < allowed
+            """
+        },
+        Check(name: "lead_changed_sender",
+              meaning: "Every message to a lead went from the address of its first message.") { campaign, _ in
+            """
+            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) AND sender IS NOT NULL
+                                  GROUP BY lead_id HAVING count(DISTINCT sender) > 1)
+            """
+        },
     ]
 
     /// The text of `proof.sql` for a campaign and run.

@@ -13,6 +13,9 @@ struct SummaryDocument {
     let retries: Int
     let unknown: Int
     let outcomes: [String: Int]
+    let mailboxes: [RunMailboxSends]
+    /// Why the guardrails stopped the run, with the rates (from its `stopped_auto_pause` decision).
+    let autoPause: String?
 
     init(_ db: Database, campaign: StoredCampaign, run: Run, checks: [(check: ProofChecks.Check, violations: Int)],
          messageCount: Int) throws {
@@ -24,6 +27,9 @@ struct SummaryDocument {
         quotaUsed = try ArtifactQueries.quotaUsed(db, run: run)
         (retries, unknown) = try ArtifactQueries.retryAndUnknownCounts(db, runID: run.id)
         outcomes = try ArtifactQueries.dispatchOutcomes(db, runID: run.id)
+        mailboxes = try ArtifactQueries.mailboxSends(db, runID: run.id)
+        autoPause = try String.fetchOne(db, sql: "SELECT reason FROM decisions WHERE run_id = ? AND decision = 'stopped_auto_pause'",
+                                        arguments: [run.id])
     }
 
     /// What each decision means, for the decisions table.
@@ -40,6 +46,10 @@ struct SummaryDocument {
         .skippedDuplicate: "a job with the same idempotency key already exists; never sent twice",
         .skippedTemplateError: "a template variable is missing for this lead; left untouched",
         .skippedCircuitOpen: "the transport's circuit breaker is open; left untouched",
+        .skippedMailboxCap: "the lead's mailbox sent its allowance for the day (cap or warm-up); moved to its expected slot",
+        .skippedMailboxGap: "the lead's mailbox sent too recently (minimum gap plus jitter); moved to its expected slot",
+        .skippedMailboxPaused: "the lead's mailbox is paused; waits for `outreach mailbox resume`",
+        .stoppedAutoPause: "the campaign's bounce or complaint rate reached its guardrail; paused until `outreach campaign resume`",
         .completed: "no step left; the sequence is complete",
         .stoppedKillSwitch: "the kill switch was turned on during the run; left untouched",
         .stoppedPaused: "the campaign was paused during the run; left untouched",
@@ -111,6 +121,20 @@ struct SummaryDocument {
             ["daily quota on \(run.quotaDay) (\(campaign.campaign.timezone))", String(quotaUsed), String(remaining)],
             ["per-tick limit of this run", String(dispatched), String(max(0, run.perTickLimit - dispatched))],
         ])
+
+        text += "\n## Mailboxes and guardrails\n\n"
+        if mailboxes.isEmpty {
+            text += "No send of this run counted against a mailbox (its senders have no `mailbox` entry, or nothing was sent).\n"
+        } else {
+            text += MarkdownText.table(["mailbox", "sends in this run", "its day", "sent that day (all campaigns) / allowed", "next send allowed"],
+                                       mailboxes.map { [$0.address, String($0.sends), $0.day, "\($0.sentThatDay) / \($0.allowance)", $0.nextAllowedAt] })
+        }
+        let guardrails = campaign.campaign.effectiveGuardrails
+        text += "\nGuardrails: pause at \(Guardrails.percent(guardrails.hardBounceRate)) hard bounces or "
+            + "\(Guardrails.percent(guardrails.complaintRate)) complaints once \(guardrails.minSends) sends are in the last "
+            + "\(DurationText.format(guardrails.windowSeconds)). "
+        text += autoPause.map { "**This run stopped: \(MarkdownText.cell($0)).** Only `outreach campaign resume \(campaign.slug)` lifts the pause.\n" }
+            ?? "They did not stop this run.\n"
 
         text += "\n## Retries and unknown outcomes\n\n"
         text += MarkdownText.table(["what", "jobs"], [

@@ -82,6 +82,32 @@ public enum ArtifactQueries {
         return counts
     }
 
+    /// What a run sent from each mailbox: its sends, the mailbox-local day of the last one,
+    /// how many the mailbox had sent that day by then (all campaigns) against the allowance in
+    /// force, and when it could send again. Read from the send ledger, so a later export
+    /// gives the same answer.
+    public static func mailboxSends(_ db: Database, runID: String) throws -> [RunMailboxSends] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT m.address, s.mailbox_id, s.id, s.day, s.allowance, s.next_allowed_at
+            FROM mailbox_sends s JOIN decisions d ON d.job_id = s.job_id AND d.attempt = s.attempt
+                 JOIN mailboxes m ON m.id = s.mailbox_id
+            WHERE d.run_id = ? AND d.decision IN ('dispatched', 'retry_dispatched')
+            ORDER BY m.address, s.id
+            """, arguments: [runID])
+        var result: [RunMailboxSends] = []
+        for group in Dictionary(grouping: rows, by: { $0["address"] as String }).sorted(by: { $0.key < $1.key }) {
+            guard let last = group.value.last else { continue }
+            let mailboxID: Int64 = last["mailbox_id"]
+            let lastID: Int64 = last["id"]
+            let day: String = last["day"]
+            let used = try Int.fetchOne(db, sql: "SELECT count(*) FROM mailbox_sends WHERE mailbox_id = ? AND day = ? AND id <= ?",
+                                        arguments: [mailboxID, day, lastID]) ?? 0
+            result.append(RunMailboxSends(address: group.key, sends: group.value.count, day: day, sentThatDay: used,
+                                          allowance: last["allowance"], nextAllowedAt: last["next_allowed_at"]))
+        }
+        return result
+    }
+
     /// Jobs a run left waiting for a retry, and jobs it found with an unknown outcome.
     public static func retryAndUnknownCounts(_ db: Database, runID: String) throws -> (retries: Int, unknown: Int) {
         let retries = try Int.fetchOne(db, sql: "SELECT count(*) FROM decisions WHERE run_id = ? AND job_status = 'retry_scheduled'",
@@ -108,4 +134,14 @@ public enum ArtifactQueries {
             WHERE d.campaign_id = ? AND d.quota_day = ? AND r.fencing_token <= ?
             """, arguments: [run.campaignID, run.quotaDay, run.fencingToken]) ?? 0
     }
+}
+
+/// One mailbox's share of a run (see `ArtifactQueries.mailboxSends`).
+public struct RunMailboxSends: Sendable, Equatable {
+    public let address: String
+    public let sends: Int
+    public let day: String
+    public let sentThatDay: Int
+    public let allowance: Int
+    public let nextAllowedAt: String
 }

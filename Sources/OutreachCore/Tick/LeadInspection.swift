@@ -33,6 +33,7 @@ public struct LeadInspection: Sendable {
             ("progress", .string(progress)), ("next_action_at", .timestamp(lead.nextActionAt)),
             ("last_contacted_at", .timestamp(lead.lastContactedAt)), ("timezone", .optional(lead.timezone)),
             ("dnc", .bool(lead.dnc)), ("dnc_at", .timestamp(lead.dncAt)), ("dnc_reason", .optional(lead.dncReason)),
+            ("sender", .optional(lead.sender)),
             ("eligibility", .string(eligibility)),
             ("jobs", .array(jobs.map { job in
                 .object([
@@ -132,8 +133,41 @@ public struct LeadInspection: Sendable {
                 }
             }
             sentence = (notYet.isEmpty ? "Eligible now: the next tick sends" : notYet + "it sends")
-                + " step \(index + 1) (\(step.id))\(rendering)."
+                + " step \(index + 1) (\(step.id))\(rendering)" + (try senderClause(db, campaign: campaign, lead: lead, at: at)) + "."
         }
         return prefix + sentence
+    }
+
+    /// From which mailbox, and when it can send (SPEC §12): the lead's own, or at its first
+    /// message the one the rotation would pick.
+    private static func senderClause(_ db: Database, campaign: Campaign, lead: Lead, at: Date) throws -> String {
+        let addresses = campaign.sender.from.compactMap { MailboxText.parse($0)?.address }
+        let mailboxes = try MailboxQueries.find(db, addresses: lead.sender.map { [$0] } ?? addresses)
+        func describe(_ address: String) -> String {
+            guard let mailbox = mailboxes[address] else { return " from \(address)" }
+            switch mailbox.availability(at: at) {
+            case .ready(let left): return " from \(address) (\(left) of its \(mailbox.allowance(at: at)) sends left today)"
+            case .gap(let until): return " from \(address) once its gap ends at \(Timestamp.format(until)) (skipped_mailbox_gap until then)"
+            case .cap(let until, let allowance):
+                return " from \(address), which sent its \(allowance) allowed today: not before \(Timestamp.format(until)) (skipped_mailbox_cap)"
+            case .paused(let reason):
+                return " from \(address), which is paused\(reason.map { " (\($0))" } ?? ""): not until `outreach mailbox resume \(address)`"
+            }
+        }
+        if let sender = lead.sender { return describe(sender) + ", the address of its first message" }
+        // The rotation: the most capacity left among those that can send, ties in file order.
+        var best: (String, Int)?
+        for address in addresses {
+            let capacity: Int
+            if let mailbox = mailboxes[address] {
+                guard case .ready(let left) = mailbox.availability(at: at) else { continue }
+                capacity = left
+            } else {
+                capacity = .max
+            }
+            if best == nil || capacity > best!.1 { best = (address, capacity) }
+        }
+        if let best { return describe(best.0) + (addresses.count > 1 ? ", the sender with the most capacity left" : "") }
+        return " once one of its senders can send (" + addresses.map(describe).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ") + ")"
     }
 }

@@ -93,11 +93,18 @@ extension TickRun {
         }
         if let best { return .send(best.choice) }
         // Every sender is a mailbox that cannot send now: wait for the first that can.
-        let waits = senders.compactMap { mailboxes[$0.address] }.map { postponement(for: $0, $0.availability(at: instant), recheck: Self.unassignedRecheck) }
-        return waits.min { lhs, rhs in
-            guard case .postpone(_, let left, _) = lhs, case .postpone(_, let right, _) = rhs else { return false }
-            return left < right
-        } ?? .postpone(.skippedMailboxPaused, until: instant.addingTimeInterval(Self.unassignedRecheck), reason: "no sender can send")
+        let waiting = senders.compactMap { mailboxes[$0.address] }
+        let first = waiting.min { slot(of: $0, at: instant) < slot(of: $1, at: instant) }
+        guard let first else {
+            return .postpone(.skippedMailboxPaused, until: instant.addingTimeInterval(Self.unassignedRecheck), reason: "no sender can send")
+        }
+        return postponement(for: first, first.availability(at: instant), recheck: Self.unassignedRecheck)
+    }
+
+    /// When the next lead waiting for `mailbox` could go (a paused one: never, as far as we know).
+    private func slot(of mailbox: StoredMailbox, at instant: Date) -> Date {
+        if case .paused = mailbox.availability(at: instant) { return .distantFuture }
+        return mailbox.estimatedSlot(position: mailboxQueue[mailbox.address, default: 0], at: instant)
     }
 
     /// A lead that must wait for `mailbox`: until its estimated slot behind the leads this

@@ -64,16 +64,22 @@ struct StatusCommand: ParsableCommand {
             var listing = Listing(columns: [
                 "slug", "status", "approved", "lease_owner", "lease_expires_at", "last_run", "last_run_status", "quota_used_today",
                 "quota_remaining_today", "due_now", "leads_by_status", "retries_pending", "unknown_jobs", "transport_health",
+                "bounce_rate", "complaint_rate", "mailboxes",
             ])
             for status in statuses {
                 listing.append([
-                    .string(status.slug), .string(status.status.rawValue + (status.killSwitch ? " (kill switch on)" : "")),
+                    .string(status.slug), .string(status.status.rawValue + (status.autoPaused ? " (auto-paused: see status_reason)" : "")
+                        + (status.killSwitch ? " (kill switch on)" : "")),
                     .bool(status.approved), .optional(status.leaseHeld ? status.lease.owner : nil),
                     .timestamp(status.leaseHeld ? status.lease.expiresAt : nil), .optional(status.lastRun?.id),
                     .optional(status.lastRun.map { $0.status.rawValue + ($0.stopReason.map { " (\($0))" } ?? "") }),
                     .int(Int64(status.quotaUsedToday)), .int(Int64(status.quotaRemainingToday)), .int(Int64(status.dueNow)),
                     .string(status.leadsByStatus.filter { $0.1 > 0 }.map { "\($0.0.rawValue)=\($0.1)" }.joined(separator: " ")),
                     .int(Int64(status.retriesPending)), .int(Int64(status.unknownJobs)), .string(status.transportHealth),
+                    .string("\(Guardrails.percent(status.reputation.hardBounceRate)) of \(status.reputation.sends)"),
+                    .string(Guardrails.percent(status.reputation.complaintRate)),
+                    .string(status.mailboxes.map { "\($0.address) \($0.sentToday)/\($0.allowanceToday)"
+                        + ($0.stored.status == .paused ? " paused" : "") }.joined(separator: " ")),
                 ])
             }
             Console.listing(listing, format.format)
