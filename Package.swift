@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Property-based tests of the mailbox guardrails (tests only).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // sqlite3_config is variadic, which Swift cannot call (see its header).
@@ -81,7 +83,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OutreachCoreTests",
-            dependencies: ["OutreachCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "OutreachCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         // `Corpus` is the sample mail of ../shared/corpus/mail (BSD 2-Clause, from sisimai),
         // kept here so the corpus test runs from any clone.

@@ -93,15 +93,17 @@ enum GuardrailQueries {
         try String.fetchOne(db, sql: "SELECT guardrails_since FROM campaigns WHERE id = ?", arguments: [id]).flatMap(Timestamp.parse)
     }
 
-    /// Sends are messages (first attempts) handed over or recorded since `since`, not counting
-    /// those that failed; events are hard bounces and complaints that occurred since then.
+    /// Sends are messages (first attempts) handed over or recorded after `since`, not counting
+    /// those that failed; events are hard bounces and complaints that occurred after it.
+    /// Strictly after: timestamps have whole seconds, and what shares the second of a resume
+    /// belongs to before it.
     /// `cheap`: with no event in the window the sends are not counted (nothing can trip).
     static func campaignCounts(_ db: Database, campaignID: Int64, since: Date, cheap: Bool = true) throws -> ReputationCounts {
         let stamp = Timestamp.format(since)
         var counts = try eventCounts(db, sql: "campaign_id = ?", argument: campaignID, since: stamp)
         if cheap, counts.hardBounces + counts.complaints == 0 { return counts }
         counts.sends = try Int.fetchOne(db, sql: """
-            SELECT count(*) FROM jobs WHERE campaign_id = ? AND created_at >= ?
+            SELECT count(*) FROM jobs WHERE campaign_id = ? AND created_at > ?
               AND status NOT IN ('failed', 'dead', 'cancelled')
             """, arguments: [campaignID, stamp]) ?? 0
         return counts
@@ -113,7 +115,7 @@ enum GuardrailQueries {
         if cheap, counts.hardBounces + counts.complaints == 0 { return counts }
         counts.sends = try Int.fetchOne(db, sql: """
             SELECT count(DISTINCT s.job_id) FROM mailbox_sends s JOIN jobs j ON j.id = s.job_id
-            WHERE s.mailbox_id = ? AND s.sent_at >= ? AND j.status NOT IN ('failed', 'dead', 'cancelled')
+            WHERE s.mailbox_id = ? AND s.sent_at > ? AND j.status NOT IN ('failed', 'dead', 'cancelled')
             """, arguments: [mailbox.id, stamp]) ?? 0
         return counts
     }
@@ -122,7 +124,7 @@ enum GuardrailQueries {
                                     since: String) throws -> ReputationCounts {
         var counts = ReputationCounts(sends: 0, hardBounces: 0, complaints: 0)
         for row in try Row.fetchAll(db, sql: """
-            SELECT kind, count(*) FROM reputation_events WHERE \(condition) AND occurred_at >= ? GROUP BY kind
+            SELECT kind, count(*) FROM reputation_events WHERE \(condition) AND occurred_at > ? GROUP BY kind
             """, arguments: [argument, since]) {
             let kind: String = row[0]
             if kind == ReputationKind.hardBounce.rawValue { counts.hardBounces = row[1] } else { counts.complaints = row[1] }

@@ -29,6 +29,7 @@ struct EventsCommand: ParsableCommand {
                                ("suppressed", report.suppressed)].filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }
                 output("Imported \(file): \(parts.joined(separator: ", "))."
                     + (effects.isEmpty ? "" : " Effects: \(effects.joined(separator: ", ")).") + "\n")
+                for paused in report.autoPaused { output("Guardrails: \(paused).\n") }
             }
         }
     }
@@ -64,6 +65,7 @@ extension EventsCommand {
                                     line.jobID.map(JSONText.Value.int) ?? .null, .string(line.action)])
                 }
                 Console.listing(listing, format.format)
+                for paused in report.events.autoPaused { Console.warning("guardrails: \(paused)") }
                 if format.format == .table {
                     let counts = Dictionary(grouping: report.lines, by: \.kind).mapValues(\.count)
                     let kinds = ["bounce", "complaint", "auto_reply", "reply", "other"].map { "\(counts[$0] ?? 0) \($0)" }
