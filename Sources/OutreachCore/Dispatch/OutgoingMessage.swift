@@ -50,7 +50,6 @@ public struct OutgoingMessage: Sendable, Equatable {
             out += ",\"references\":[" + references.map(JSONText.quote).joined(separator: ",") + "]"
         }
         return out + "}"
-        return out
     }
 
     /// Reads a message back from `job_messages.message`.
