@@ -155,19 +155,9 @@ public struct LeadInspection: Sendable {
             }
         }
         if let sender = lead.sender { return describe(sender) + ", the address of its first message" }
-        // The rotation: the most capacity left among those that can send, ties in file order.
-        var best: (String, Int)?
-        for address in addresses {
-            let capacity: Int
-            if let mailbox = mailboxes[address] {
-                guard case .ready(let left) = mailbox.availability(at: at) else { continue }
-                capacity = left
-            } else {
-                capacity = .max
-            }
-            if best == nil || capacity > best!.1 { best = (address, capacity) }
+        if let best = SenderRotation.pick(addresses, mailboxes: mailboxes, at: at) {
+            return describe(best) + (addresses.count > 1 ? ", the sender with the most capacity left" : "")
         }
-        if let best { return describe(best.0) + (addresses.count > 1 ? ", the sender with the most capacity left" : "") }
         return " once one of its senders can send (" + addresses.map(describe).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ") + ")"
     }
 }

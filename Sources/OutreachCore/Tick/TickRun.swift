@@ -50,6 +50,8 @@ final class TickRun {
     }
     /// The campaign's senders in file order, with their bare addresses.
     let senders: [(from: String, address: String)]
+    /// Their addresses alone, in file order (what the rotation reads).
+    let senderAddresses: [String]
     /// The senders' mailboxes as of this group (see `loadMailboxes`), by address.
     var mailboxes: [String: StoredMailbox] = [:]
     /// Leads this run postponed per mailbox, so each waits for its own estimated slot.
@@ -74,6 +76,7 @@ final class TickRun {
         breaker = CircuitBreaker(campaign.circuitBreaker)
         transport = state.transport
         senders = state.stored.campaign.sender.from.map { ($0, MailboxText.parse($0)?.address ?? EmailAddress.normalize($0)) }
+        senderAddresses = senders.map(\.address)
         logger = dependencies.logger
         logger[metadataKey: "campaign"] = .string(campaign.slug)
         logger[metadataKey: "run_id"] = .string(state.grant.runID)
