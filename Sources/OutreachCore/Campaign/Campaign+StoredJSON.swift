@@ -70,14 +70,7 @@ private struct StoredJSON {
             circuitBreaker: .init(failureThreshold: threshold, cooldownSeconds: breakerCooldown),
             events: .init(autoReplyDelaySeconds: autoReply),
             steps: steps,
-            guardrails: child("guardrails").flatMap(Self.guardrails))
-    }
-
-    private static func guardrails(_ reader: StoredJSON) -> Guardrails? {
-        guard let bounce = (reader.object["hard_bounce_rate"] as? NSNumber)?.doubleValue,
-              let complaint = (reader.object["complaint_rate"] as? NSNumber)?.doubleValue,
-              let minSends = reader.int("min_sends"), let window = reader.int("window_seconds") else { return nil }
-        return Guardrails(hardBounceRate: bounce, complaintRate: complaint, minSends: minSends, windowSeconds: window)
+            guardrails: child("guardrails").flatMap { Guardrails(stored: $0.object) })
     }
 
     /// Codable's encoding of an enum with associated values: `{"case": {labels...}}`.

@@ -21,6 +21,17 @@ public struct Guardrails: Codable, Sendable, Equatable {
         self.windowSeconds = windowSeconds
     }
 
+    /// Reads the stored form (snake_case keys, as the canonical campaign JSON and the
+    /// `mailboxes.guardrails` column keep it) without `JSONDecoder`.
+    init?(stored object: [String: Any]) {
+        guard let bounce = (object["hard_bounce_rate"] as? NSNumber)?.doubleValue,
+              let complaint = (object["complaint_rate"] as? NSNumber)?.doubleValue,
+              let minSends = (object["min_sends"] as? NSNumber)?.intValue,
+              let window = (object["window_seconds"] as? NSNumber)?.intValue
+        else { return nil }
+        self.init(hardBounceRate: bounce, complaintRate: complaint, minSends: minSends, windowSeconds: window)
+    }
+
     /// `{ hard_bounce_rate: 5%, complaint_rate: 0.3%, min_sends: 50, window: 7d }`.
     public static let defaults = Guardrails(hardBounceRate: 0.05, complaintRate: 0.003, minSends: 50, windowSeconds: 7 * 86_400)
 

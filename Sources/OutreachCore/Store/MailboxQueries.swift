@@ -146,13 +146,8 @@ public enum MailboxQueries {
     }
 
     private static func guardrails(_ json: String?) -> Guardrails? {
-        guard let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-              let bounce = (object["hard_bounce_rate"] as? NSNumber)?.doubleValue,
-              let complaint = (object["complaint_rate"] as? NSNumber)?.doubleValue,
-              let minSends = (object["min_sends"] as? NSNumber)?.intValue,
-              let window = (object["window_seconds"] as? NSNumber)?.intValue
-        else { return nil }
-        return Guardrails(hardBounceRate: bounce, complaintRate: complaint, minSends: minSends, windowSeconds: window)
+        guard let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
+        return Guardrails(stored: object)
     }
 
     private static func decode(_ row: Row) throws -> StoredMailbox {
