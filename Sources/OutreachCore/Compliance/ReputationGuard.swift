@@ -30,41 +30,54 @@ public enum ReputationGuard {
         }
     }
 
+    /// What one check found: a pause it set now (the reason), or no pause, with the sends it
+    /// counted (nil when the window holds no bounce or complaint: then nothing can trip and
+    /// the sends are not counted at all).
+    enum Check {
+        case paused(String)
+        case clear(sends: Int?)
+    }
+
     /// Reviews what feedback touched; returns the pause reasons it set, one line each.
     static func review(_ db: Database, _ affected: Affected, now: Date) throws -> [String] {
         var paused: [String] = []
         for id in affected.campaignIDs.sorted() {
             guard let stored = try CampaignQueries.find(db, id: id), stored.status == .active else { continue }
-            if let reason = try campaign(db, id: id, guardrails: stored.campaign.effectiveGuardrails, now: now) {
+            if case .paused(let reason) = try campaign(db, id: id, guardrails: stored.campaign.effectiveGuardrails, now: now) {
                 paused.append("campaign \(stored.slug) \(reason)")
             }
         }
         for address in affected.senders.sorted() {
             guard let mailbox = try MailboxQueries.find(db, address: address), mailbox.status == .active else { continue }
-            if let reason = try self.mailbox(db, mailbox, now: now) { paused.append("mailbox \(address) \(reason)") }
+            if case .paused(let reason) = try self.mailbox(db, mailbox, now: now) { paused.append("mailbox \(address) \(reason)") }
         }
         return paused
     }
 
-    /// Pauses an active campaign whose rates are reached; returns the reason when it did.
-    static func campaign(_ db: Database, id: Int64, guardrails: Guardrails, now: Date) throws -> String? {
+    /// Pauses an active campaign whose rates are reached.
+    static func campaign(_ db: Database, id: Int64, guardrails: Guardrails, now: Date) throws -> Check {
         let since = guardrails.windowStart(now: now, since: try GuardrailQueries.campaignSince(db, id: id))
         let counts = try GuardrailQueries.campaignCounts(db, campaignID: id, since: since)
-        guard let reason = guardrails.breach(counts) else { return nil }
+        guard let reason = guardrails.breach(counts) else { return .clear(sends: counted(counts)) }
         try db.execute(sql: """
             UPDATE campaigns SET status = 'paused', status_reason = ?, auto_paused = 1, updated_at = ? WHERE id = ? AND status = 'active'
             """, arguments: [reason, Timestamp.format(now), id])
-        return db.changesCount > 0 ? reason : nil
+        return db.changesCount > 0 ? .paused(reason) : .clear(sends: counts.sends)
     }
 
-    /// Pauses an active mailbox whose rates are reached; returns the reason when it did.
-    static func mailbox(_ db: Database, _ mailbox: StoredMailbox, now: Date) throws -> String? {
+    /// Pauses an active mailbox whose rates are reached.
+    static func mailbox(_ db: Database, _ mailbox: StoredMailbox, now: Date) throws -> Check {
         let guardrails = mailbox.mailbox.effectiveGuardrails
         let since = guardrails.windowStart(now: now, since: mailbox.guardrailsSince)
         let counts = try GuardrailQueries.mailboxCounts(db, mailbox, since: since)
-        guard let reason = guardrails.breach(counts) else { return nil }
+        guard let reason = guardrails.breach(counts) else { return .clear(sends: counted(counts)) }
         try MailboxQueries.setStatus(db, mailbox, .paused, reason: reason, auto: true, now: now)
-        return reason
+        return .paused(reason)
+    }
+
+    /// The sends of a cheap count, nil when they were not counted (no event in the window).
+    private static func counted(_ counts: ReputationCounts) -> Int? {
+        counts.hardBounces + counts.complaints == 0 ? nil : counts.sends
     }
 
     /// The counts of a campaign now (for status and summaries).

@@ -53,10 +53,14 @@ public struct CampaignStatus: Sendable {
             autoPaused: try Bool.fetchOne(db, sql: "SELECT auto_paused FROM campaigns WHERE id = ?", arguments: [stored.id]) ?? false,
             reputation: try ReputationGuard.campaignCounts(db, id: stored.id, guardrails: campaign.effectiveGuardrails, now: now),
             guardrails: campaign.effectiveGuardrails,
-            mailboxes: try campaign.sender.from.compactMap { from in
-                guard let address = MailboxText.parse(from)?.address, let mailbox = try MailboxQueries.find(db, address: address) else { return nil }
-                return try MailboxStatus.make(db, mailbox, now: now)
-            })
+            mailboxes: try mailboxes(db, of: campaign, now: now))
+    }
+
+    /// The mailboxes of the campaign's senders, in file order.
+    private static func mailboxes(_ db: Database, of campaign: Campaign, now: Date) throws -> [MailboxStatus] {
+        let addresses = campaign.sender.from.compactMap { MailboxText.parse($0)?.address }
+        let found = try MailboxQueries.find(db, addresses: addresses)
+        return try addresses.compactMap { address in try found[address].map { try MailboxStatus.make(db, $0, now: now) } }
     }
 
     /// The transport's health in a word or two.

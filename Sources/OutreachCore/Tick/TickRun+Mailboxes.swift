@@ -29,15 +29,16 @@ extension TickRun {
 
     /// Reads the campaign's mailboxes for this group and applies their guardrails.
     func loadMailboxes(_ db: Database) throws {
-        mailboxes = try MailboxQueries.find(db, addresses: senders.map(\.address))
+        mailboxes = try MailboxQueries.find(db, addresses: senderAddresses)
         let instant = now
         for (address, mailbox) in mailboxes where mailbox.status == .active {
             guard guardrailsMayTrip(address, minSends: mailbox.mailbox.effectiveGuardrails.minSends) else { continue }
-            if let reason = try ReputationGuard.mailbox(db, mailbox, now: instant) {
+            switch try ReputationGuard.mailbox(db, mailbox, now: instant) {
+            case .paused(let reason):
                 mailboxes[address] = try MailboxQueries.find(db, address: address)
                 logger.warning("mailbox \(address) paused by its guardrails: \(reason)")
-            } else {
-                noteGuardrailCheck(address, sends: try ReputationGuard.mailboxCounts(db, mailbox, now: instant).sends)
+            case .clear(let sends):
+                noteGuardrailCheck(address, sends: sends)
             }
         }
     }
@@ -47,21 +48,27 @@ extension TickRun {
         let guardrails = campaign.effectiveGuardrails
         let key = "campaign"
         guard guardrailsMayTrip(key, minSends: guardrails.minSends) else { return nil }
-        if let reason = try ReputationGuard.campaign(db, id: campaignID, guardrails: guardrails, now: now) { return reason }
-        noteGuardrailCheck(key, sends: try ReputationGuard.campaignCounts(db, id: campaignID, guardrails: guardrails, now: now).sends)
-        return nil
+        switch try ReputationGuard.campaign(db, id: campaignID, guardrails: guardrails, now: now) {
+        case .paused(let reason):
+            return reason
+        case .clear(let sends):
+            noteGuardrailCheck(key, sends: sends)
+            return nil
+        }
     }
 
     /// Rates fall as sends grow, so once a check found at least `minSends` sends and no
     /// breach, only new feedback could trip it, and the importer reviews that itself. Below
     /// `minSends`, the check is repeated once this run's dispatches could have reached it.
+    /// With no event in the window (sends not counted) it is repeated every group: then it
+    /// costs one index lookup of `reputation_events`.
     private func guardrailsMayTrip(_ key: String, minSends: Int) -> Bool {
         guard let last = guardrailChecks[key] else { return true }
         return last.sends < minSends && last.sends + (counters.dispatched - last.dispatched) >= minSends
     }
 
-    private func noteGuardrailCheck(_ key: String, sends: Int) {
-        guardrailChecks[key] = (sends, counters.dispatched)
+    private func noteGuardrailCheck(_ key: String, sends: Int?) {
+        guardrailChecks[key] = sends.map { ($0, counters.dispatched) }
     }
 
     /// The sender for `lead`: the one it has (SPEC §12: a lead keeps its mailbox), or at its
@@ -77,21 +84,10 @@ extension TickRun {
             case let other: return postponement(for: mailbox, other, recheck: Self.pausedMailboxRecheck)
             }
         }
-        var best: (choice: SenderChoice, capacity: Int)?
-        for sender in senders {
-            let mailbox = mailboxes[sender.address]
-            let capacity: Int
-            if let mailbox {
-                guard case .ready(let left) = mailbox.availability(at: instant) else { continue }
-                capacity = left
-            } else {
-                capacity = .max
-            }
-            if best == nil || capacity > best!.capacity {
-                best = (SenderChoice(from: sender.from, address: sender.address, mailbox: mailbox), capacity)
-            }
+        if let address = SenderRotation.pick(senderAddresses, mailboxes: mailboxes, at: instant),
+           let sender = senders.first(where: { $0.address == address }) {
+            return .send(SenderChoice(from: sender.from, address: address, mailbox: mailboxes[address]))
         }
-        if let best { return .send(best.choice) }
         // Every sender is a mailbox that cannot send now: wait for the first that can.
         let waiting = senders.compactMap { mailboxes[$0.address] }
         let first = waiting.min { slot(of: $0, at: instant) < slot(of: $1, at: instant) }
