@@ -148,4 +148,35 @@ struct MailboxTests {
         let campaignStatus = try fixture.store.read("read") { db in try CampaignQueries.find(db, slug: "q4-launch")!.status }
         #expect(campaignStatus == .active)
     }
+
+    @Test("a paused mailbox postpones its leads by a day; resuming it makes them due at once")
+    func pauseAndResume() throws {
+        let fixture = try Fixture(now: "2026-11-23T10:00:00Z")
+        let mailbox = Mailbox(address: "ada@example.com", timezone: "UTC", dailyCap: 100)
+        try fixture.store.write("setup") { db in _ = try MailboxQueries.apply(db, [mailbox], now: fixture.clock.now()) }
+        try fixture.apply(CampaignFactory.yaml(limits: "limits: { per_tick: 100, daily_quota: 1000, cooldown: 0s }"))
+        try fixture.addLeads(["p1@example.org", "p2@example.org"])
+        try fixture.tick()
+        func setStatus(_ status: StoredMailbox.Status) throws {
+            try fixture.store.write("status") { db in
+                try MailboxQueries.setStatus(db, try MailboxQueries.find(db, address: "ada@example.com")!, status, reason: "test",
+                                             now: fixture.clock.now())
+            }
+        }
+        try setStatus(.paused)
+        fixture.clock.advance(days: 3)  // the follow-up (72 h) is due
+        let paused = try fixture.tick()
+        #expect(paused.counters.dispatched == 0)
+        let waiting = try fixture.store.read("read") { db in
+            try String.fetchAll(db, sql: "SELECT next_action_at FROM leads ORDER BY id")
+        }
+        #expect(waiting == ["2026-11-27T10:00:00Z", "2026-11-27T10:00:00Z"], "a day later")
+        let skipped = try fixture.store.read("read") { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM decisions WHERE decision = 'skipped_mailbox_paused'")
+        }
+        #expect(skipped == 2)
+        fixture.clock.advance(hours: 1)
+        try setStatus(.active)
+        #expect(try fixture.tick().counters.dispatched == 2, "due again at the resume")
+    }
 }

@@ -148,8 +148,16 @@ struct MailboxCLITests {
                                  transport: sendmail.transport)
         try cli.setUpCampaign(yaml: file, leads: leadsCSV(count: 2))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "test"]).status == 0)
-        #expect(try cli.run(["tick", "q4-launch", "--mode", "live"]).status == 0)
+        #expect(try cli.run(["tick", "q4-launch", "--mode", "live", "--artifacts", cli.path("art")]).status == 0)
+        // The summary's mailbox table, read from the send ledger, and what `leads show` says of the next step.
+        let runs = try FileManager.default.contentsOfDirectory(atPath: cli.path("art/q4-launch"))
+        let summary = try String(contentsOfFile: cli.path("art/q4-launch/\(runs[0])/summary.md"), encoding: .utf8)
+        #expect(summary.contains("| shared@example.com | 2 |"), "\(summary)")
+        #expect(summary.contains("| 2 / 30 |"), "\(summary)")
         let later = isoTimestamp(Date().addingTimeInterval(25 * 3600))  // after the 24 h cooldown
+        let shown = try cli.run(["leads", "show", "q4-launch", "lead1@example.org", "--now", later])
+        #expect(shown.stdout.contains("step 2 (nudge) from shared@example.com"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("the address of its first message"), "\(shown.stdout)")
         #expect(try cli.run(["tick", "q4-launch", "--mode", "live", "--now", later]).status == 0)
 
         let messages = try FileManager.default.contentsOfDirectory(atPath: sendmail.folder).filter { $0.hasSuffix(".eml") }.sorted()
@@ -158,7 +166,9 @@ struct MailboxCLITests {
         func header(_ text: String, _ name: String) -> String? {
             text.components(separatedBy: "\r\n").first { $0.hasPrefix(name + ": ") }.map { String($0.dropFirst(name.count + 2)) }
         }
-        for first in texts where header(first, "Subject")?.hasPrefix("Hello") == true {
+        let firsts = texts.filter { header($0, "Subject")?.hasPrefix("Hello") == true }
+        #expect(firsts.count == 2, "one first message per lead; the two others are replies")
+        for first in firsts {
             let to = header(first, "To")
             let reply = try #require(texts.first { header($0, "To") == to && $0 != first })
             #expect(header(reply, "Subject") == "Re: " + header(first, "Subject")!)
