@@ -70,7 +70,7 @@ struct ArtifactsTests {
 
     @Test("proof.sql only reads")
     func proofIsReadOnly() throws {
-        let script = ProofChecks.script(campaignID: 1, slug: "x", runID: "20261123T150000Z-c1-t1")
+        let script = ProofChecks.script(campaignID: 1, slug: "x", runID: "20261123T150000Z-c1-t1", dialect: .sqlite)
         for word in ["INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "REPLACE", "ATTACH", "VACUUM"] {
             #expect(!script.uppercased().contains(word + " "), "no \(word)")
         }
@@ -125,7 +125,7 @@ struct ArtifactsTests {
         for other in ProofChecks.all {
             #expect(try violations(fixture, other.name, runID: report.runID) == 0, "\(other.name) is 0 before planting")
         }
-        try fixture.store.writer.writeWithoutTransaction { db in
+        try DatabaseQueue(path: fixture.path).writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             if check == "duplicate_idempotency_keys" || check == "same_step_twice" {
                 // The UNIQUE constraints make a duplicate impossible; a tampered copy is rebuilt without them.

@@ -189,8 +189,8 @@ struct AtMostOnceTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let queue = try DatabaseQueue(path: directory.appendingPathComponent("v1.sqlite").path)
-        try queue.write { db in
+        let path = directory.appendingPathComponent("v1.sqlite").path
+        try DatabaseQueue(path: path).write { db in
             try db.execute(sql: SchemaMigrations.all[0].sql)
             try db.execute(sql: """
                 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
@@ -205,7 +205,7 @@ struct AtMostOnceTests {
                        (2, 1, 1, 'r1', '1:1:intro:1', 'intro', 1, 'live', 'x', 'sent', '2026-01-01T10:00:02Z', '2026-01-01T10:00:02Z');
                 """)
         }
-        let store = Store(writer: queue)
+        let store = try Store.connect(path: path)
         #expect(try store.migrate() == ["0002_at_most_once", "0003_forget", "0004_mailboxes"])
         try store.read("check") { db in
             #expect(try String.fetchOne(db, sql: "SELECT installation_id FROM installation")?.count == 16)

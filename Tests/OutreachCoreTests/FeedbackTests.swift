@@ -25,13 +25,13 @@ struct FeedbackTests {
         try fixture.tick()
 
         let first = try importEvents(fixture, event("e1", "reply", "ADA@example.org"))
-        let before = try fixture.store.read("dump") { db in try Row.fetchAll(db, sql: "SELECT * FROM leads ORDER BY id").description }
+        let before = try fixture.store.read("dump") { db in String(describing: try SQLRecord.fetchAll(db, sql: "SELECT * FROM leads ORDER BY id")) }
         let again = try importEvents(fixture, event("e1", "reply", "ada@example.org"))
 
         #expect(first.replied == 1)
         #expect(again.alreadyImported == 1)
         #expect(again.replied == 0)
-        #expect(try fixture.store.read("dump") { db in try Row.fetchAll(db, sql: "SELECT * FROM leads ORDER BY id").description } == before)
+        #expect(try fixture.store.read("dump") { db in String(describing: try SQLRecord.fetchAll(db, sql: "SELECT * FROM leads ORDER BY id")) } == before)
         let ada = try fixture.lead("ada@example.org")
         #expect(ada.status == .replied)
         #expect(ada.nextActionAt == nil)

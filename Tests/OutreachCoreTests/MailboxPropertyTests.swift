@@ -95,8 +95,8 @@ struct MailboxPropertyTests {
         _ = try EventImporter(store: fixture.store, clock: fixture.clock).record([event])
     }
 
-    static func verify(_ db: Database, mailboxes: [Mailbox]) throws {
-        let sends = try Row.fetchAll(db, sql: """
+    static func verify(_ db: any SQLConnection, mailboxes: [Mailbox]) throws {
+        let sends = try SQLRecord.fetchAll(db, sql: """
             SELECT m.address, s.sent_at FROM mailbox_sends s JOIN mailboxes m ON m.id = s.mailbox_id ORDER BY s.id
             """)
         for mailbox in mailboxes {
@@ -116,7 +116,7 @@ struct MailboxPropertyTests {
             }
         }
         // Blackout days in the lead's zone, and one sender per lead (its own).
-        let jobs = try Row.fetchAll(db, sql: "SELECT j.created_at, j.sender, l.timezone, l.sender AS lead_sender, l.id FROM jobs j JOIN leads l ON l.id = j.lead_id")
+        let jobs = try SQLRecord.fetchAll(db, sql: "SELECT j.created_at, j.sender, l.timezone, l.sender AS lead_sender, l.id FROM jobs j JOIN leads l ON l.id = j.lead_id")
         for job in jobs {
             let created = Timestamp.parse(job["created_at"])!
             let zone = TimeZone(identifier: job["timezone"] as String)!

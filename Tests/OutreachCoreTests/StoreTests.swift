@@ -45,7 +45,7 @@ struct StoreTests {
         #expect(missing?.message.contains("outreach migrate") == true)
         #expect(!FileManager.default.fileExists(atPath: path), "refusing must not create the file")
 
-        _ = try Store.connect(path: path).read("touch") { db in try db.tableExists("x") }
+        _ = try Store.connect(path: path).read("touch") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
         let empty = #expect(throws: OutreachError.self) { try Store.open(path: path) }
         #expect(empty?.message.contains("is not migrated") == true)
 
@@ -64,13 +64,13 @@ struct StoreTests {
         try fixture.apply()
         try fixture.addLeads(["ada@example.org"])
         try fixture.tick()
-        #expect(throws: DatabaseError.self) {
-            try fixture.store.writer.write { db in
+        #expect(throws: OutreachError.self) {
+            try fixture.store.write("duplicate") { db in
                 try db.execute(sql: "INSERT INTO jobs SELECT NULL, campaign_id, lead_id, run_id, idempotency_key, step_id, 5, mode, transport, status, attempt, next_attempt_at, last_error, created_at, updated_at FROM jobs")
             }
         }
-        #expect(throws: DatabaseError.self) {
-            try fixture.store.writer.write { db in try db.execute(sql: "UPDATE leads SET status = 'sleeping'") }
+        #expect(throws: OutreachError.self) {
+            try fixture.store.write("unknown status") { db in try db.execute(sql: "UPDATE leads SET status = 'sleeping'") }
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The unsubscribe behind a message's link (SPEC §10): resolves a token to the person and
 /// campaign it was made for, and records the unsubscribe in one transaction.
@@ -68,7 +67,7 @@ public struct OneClickUnsubscribe: Sendable {
         [campaign.unsubscribe.secretEnv, campaign.unsubscribe.previousSecretEnv].compactMap { $0.flatMap(secrets.value) }
     }
 
-    private func target(_ db: Database, _ parsed: UnsubscribeToken.Parsed) throws -> Target? {
+    private func target(_ db: any SQLConnection, _ parsed: UnsubscribeToken.Parsed) throws -> Target? {
         let stored: StoredCampaign
         let email: String
         var sender: String?
@@ -94,7 +93,7 @@ private final class CampaignCache: @unchecked Sendable {  // Every access holds 
     private let lock = NSLock()
     private var entries: [Int64: (updatedAt: String, campaign: StoredCampaign)] = [:]
 
-    func campaign(_ db: Database, id: Int64) throws -> StoredCampaign? {
+    func campaign(_ db: any SQLConnection, id: Int64) throws -> StoredCampaign? {
         guard let updatedAt = try String.fetchOne(db, sql: "SELECT updated_at FROM campaigns WHERE id = ?", arguments: [id]) else {
             return nil
         }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Applies the guardrails (SPEC §12): counts a campaign's or a mailbox's sends, hard bounces
 /// and complaints over the window (from the last resume on) and pauses it, with the rates in
@@ -17,7 +16,7 @@ public enum ReputationGuard {
     }
 
     /// Records a hard bounce or complaint against each lead it matched.
-    static func record(_ db: Database, eventID: String, kind: ReputationKind, leads: [Lead], at: Date,
+    static func record(_ db: any SQLConnection, eventID: String, kind: ReputationKind, leads: [Lead], at: Date,
                        into affected: inout Affected) throws {
         // Only leads that were sent something: a bounce says nothing of a campaign that never wrote.
         for lead in leads where lead.lastContactedAt != nil {
@@ -39,7 +38,7 @@ public enum ReputationGuard {
     }
 
     /// Reviews what feedback touched; returns the pause reasons it set, one line each.
-    static func review(_ db: Database, _ affected: Affected, now: Date) throws -> [String] {
+    static func review(_ db: any SQLConnection, _ affected: Affected, now: Date) throws -> [String] {
         var paused: [String] = []
         for id in affected.campaignIDs.sorted() {
             guard let stored = try CampaignQueries.find(db, id: id), stored.status == .active else { continue }
@@ -55,7 +54,7 @@ public enum ReputationGuard {
     }
 
     /// Pauses an active campaign whose rates are reached.
-    static func campaign(_ db: Database, id: Int64, guardrails: Guardrails, now: Date) throws -> Check {
+    static func campaign(_ db: any SQLConnection, id: Int64, guardrails: Guardrails, now: Date) throws -> Check {
         let since = guardrails.windowStart(now: now, since: try GuardrailQueries.campaignSince(db, id: id))
         let counts = try GuardrailQueries.campaignCounts(db, campaignID: id, since: since)
         guard let reason = guardrails.breach(counts) else { return .clear(sends: counted(counts)) }
@@ -66,7 +65,7 @@ public enum ReputationGuard {
     }
 
     /// Pauses an active mailbox whose rates are reached.
-    static func mailbox(_ db: Database, _ mailbox: StoredMailbox, now: Date) throws -> Check {
+    static func mailbox(_ db: any SQLConnection, _ mailbox: StoredMailbox, now: Date) throws -> Check {
         let guardrails = mailbox.mailbox.effectiveGuardrails
         let since = guardrails.windowStart(now: now, since: mailbox.guardrailsSince)
         let counts = try GuardrailQueries.mailboxCounts(db, mailbox, since: since)
@@ -81,13 +80,13 @@ public enum ReputationGuard {
     }
 
     /// The counts of a campaign now (for status and summaries).
-    public static func campaignCounts(_ db: Database, id: Int64, guardrails: Guardrails, now: Date) throws -> ReputationCounts {
+    public static func campaignCounts(_ db: any SQLConnection, id: Int64, guardrails: Guardrails, now: Date) throws -> ReputationCounts {
         try GuardrailQueries.campaignCounts(
             db, campaignID: id, since: guardrails.windowStart(now: now, since: try GuardrailQueries.campaignSince(db, id: id)), cheap: false)
     }
 
     /// The counts of a mailbox now (for `mailbox show`, status and metrics).
-    public static func mailboxCounts(_ db: Database, _ mailbox: StoredMailbox, now: Date) throws -> ReputationCounts {
+    public static func mailboxCounts(_ db: any SQLConnection, _ mailbox: StoredMailbox, now: Date) throws -> ReputationCounts {
         let guardrails = mailbox.mailbox.effectiveGuardrails
         return try GuardrailQueries.mailboxCounts(db, mailbox, since: guardrails.windowStart(now: now, since: mailbox.guardrailsSince),
                                                   cheap: false)
@@ -102,7 +101,7 @@ enum ReputationKind: String {
 
 /// The SQL of the guardrail counts.
 enum GuardrailQueries {
-    static func campaignSince(_ db: Database, id: Int64) throws -> Date? {
+    static func campaignSince(_ db: any SQLConnection, id: Int64) throws -> Date? {
         try String.fetchOne(db, sql: "SELECT guardrails_since FROM campaigns WHERE id = ?", arguments: [id]).flatMap(Timestamp.parse)
     }
 
@@ -111,7 +110,7 @@ enum GuardrailQueries {
     /// Strictly after: timestamps have whole seconds, and what shares the second of a resume
     /// belongs to before it.
     /// `cheap`: with no event in the window the sends are not counted (nothing can trip).
-    static func campaignCounts(_ db: Database, campaignID: Int64, since: Date, cheap: Bool = true) throws -> ReputationCounts {
+    static func campaignCounts(_ db: any SQLConnection, campaignID: Int64, since: Date, cheap: Bool = true) throws -> ReputationCounts {
         let stamp = Timestamp.format(since)
         var counts = try eventCounts(db, sql: "campaign_id = ?", argument: campaignID, since: stamp)
         if cheap, counts.hardBounces + counts.complaints == 0 { return counts }
@@ -122,7 +121,7 @@ enum GuardrailQueries {
         return counts
     }
 
-    static func mailboxCounts(_ db: Database, _ mailbox: StoredMailbox, since: Date, cheap: Bool = true) throws -> ReputationCounts {
+    static func mailboxCounts(_ db: any SQLConnection, _ mailbox: StoredMailbox, since: Date, cheap: Bool = true) throws -> ReputationCounts {
         let stamp = Timestamp.format(since)
         var counts = try eventCounts(db, sql: "sender = ?", argument: mailbox.address, since: stamp)
         if cheap, counts.hardBounces + counts.complaints == 0 { return counts }
@@ -133,10 +132,10 @@ enum GuardrailQueries {
         return counts
     }
 
-    private static func eventCounts(_ db: Database, sql condition: String, argument: some DatabaseValueConvertible,
+    private static func eventCounts(_ db: any SQLConnection, sql condition: String, argument: some SQLBindable,
                                     since: String) throws -> ReputationCounts {
         var counts = ReputationCounts(sends: 0, hardBounces: 0, complaints: 0)
-        for row in try Row.fetchAll(db, sql: """
+        for row in try SQLRecord.fetchAll(db, sql: """
             SELECT kind, count(*) FROM reputation_events WHERE \(condition) AND occurred_at > ? GROUP BY kind
             """, arguments: [argument, since]) {
             let kind: String = row[0]

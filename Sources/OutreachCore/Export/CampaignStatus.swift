@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What `outreach status` shows for one campaign: is it running, may it send, how much has
 /// it sent today, what is waiting, and is its transport healthy.
@@ -31,7 +30,7 @@ public struct CampaignStatus: Sendable {
     public let mailboxes: [MailboxStatus]
 
     /// Reads the status of a campaign at `now`.
-    public static func read(_ db: Database, campaign stored: StoredCampaign, now: Date) throws -> CampaignStatus {
+    public static func read(_ db: any SQLConnection, campaign stored: StoredCampaign, now: Date) throws -> CampaignStatus {
         let campaign = stored.campaign
         let day = QuotaDay.of(now, in: campaign.timeZone)
         let used = try TickQueries.quotaUsed(db, campaignID: stored.id, day: day)
@@ -57,7 +56,7 @@ public struct CampaignStatus: Sendable {
     }
 
     /// The mailboxes of the campaign's senders, in file order.
-    private static func mailboxes(_ db: Database, of campaign: Campaign, now: Date) throws -> [MailboxStatus] {
+    private static func mailboxes(_ db: any SQLConnection, of campaign: Campaign, now: Date) throws -> [MailboxStatus] {
         let addresses = campaign.sender.from.compactMap { MailboxText.parse($0)?.address }
         let found = try MailboxQueries.find(db, addresses: addresses)
         return try addresses.compactMap { address in try found[address].map { try MailboxStatus.make(db, $0, now: now) } }

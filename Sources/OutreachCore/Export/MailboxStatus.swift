@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What an operator wants to know of a mailbox now (SPEC §12): today's allowance and use,
 /// the warm-up day, the next allowed send, the guardrail rates and any pause. The same
@@ -13,7 +12,7 @@ public struct MailboxStatus: Sendable {
     public let nextSendAt: Date?
     public let reputation: ReputationCounts
 
-    public static func make(_ db: Database, _ stored: StoredMailbox, now: Date) throws -> MailboxStatus {
+    public static func make(_ db: any SQLConnection, _ stored: StoredMailbox, now: Date) throws -> MailboxStatus {
         let day = stored.mailbox.day(of: now)
         let next: Date? = switch stored.availability(at: now) {
         case .ready: StoredMailbox.wholeSecond(now)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The metrics file of `tick --metrics-file` in the Prometheus text format, for the
 /// node_exporter textfile collector: every campaign's last run, jobs, leads, quota, due
@@ -13,7 +12,7 @@ public enum PrometheusMetrics {
     }
 
     /// The metrics text for every campaign that is not archived.
-    public static func text(_ db: Database, now: Date) throws -> String {
+    public static func text(_ db: any SQLConnection, now: Date) throws -> String {
         var families: [String: Family] = [:]
         var order: [String] = []
         func add(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
@@ -100,11 +99,11 @@ public enum PrometheusMetrics {
     }
 
     /// Writes the metrics to `path` atomically (temporary file, then rename).
-    public static func write(_ db: Database, now: Date, to path: String) throws {
+    public static func write(_ db: any SQLConnection, now: Date, to path: String) throws {
         try AtomicFile.write(try text(db, now: now), to: path)
     }
 
-    private static func lastSuccess(_ db: Database, campaignID: Int64) throws -> Date? {
+    private static func lastSuccess(_ db: any SQLConnection, campaignID: Int64) throws -> Date? {
         try String.fetchOne(db, sql: """
             SELECT max(finished_at) FROM runs WHERE campaign_id = ? AND dry_run = 0
               AND (status = 'completed' OR (status = 'stopped' AND ifnull(stop_reason, '') NOT IN ('unapproved', 'error')))

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Writes a run's proof artifacts (SPEC §6) into `DIR/<slug>/<run-id>/`.
 ///
@@ -21,7 +20,7 @@ public enum ProofArtifacts {
                                         "next_attempt_at", "error"]
 
     /// Exports run `runID` of `campaign` under `root`.
-    public static func export(_ db: Database, campaign: StoredCampaign, runID: String, root: String) throws -> Written {
+    public static func export(_ db: any SQLConnection, campaign: StoredCampaign, runID: String, root: String) throws -> Written {
         guard RunID.isWellFormed(runID), Slug.isValid(campaign.slug) else {
             throw OutreachError.badInput("'\(EmailAddress.printable(runID))' is not a run id; `outreach runs list \(campaign.slug)` shows them.")
         }
@@ -64,7 +63,7 @@ public enum ProofArtifacts {
         try finish(attempts, "attempts.csv")
 
         let proof = try AtomicFile(path: directory + "/proof.sql")
-        try proof.write(ProofChecks.script(campaignID: campaign.id, slug: campaign.slug, runID: runID))
+        try proof.write(ProofChecks.script(campaignID: campaign.id, slug: campaign.slug, runID: runID, dialect: db.dialect))
         try finish(proof, "proof.sql")
 
         var messageCount = 0

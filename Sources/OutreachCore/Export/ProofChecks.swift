@@ -1,11 +1,14 @@
 import Foundation
-import GRDB
+
 
 /// The verification queries of `proof.sql`: each counts violations of one invariant for a
 /// campaign (its whole history, so a run's proof also vouches for what came before it).
 ///
 /// They are the same SQL whether outreach runs them (for `summary.md`, `verify`) or a reviewer
-/// runs `sqlite3 outreach.sqlite < proof.sql`. They only read, and they compare commit order,
+/// runs `sqlite3 outreach.sqlite < proof.sql` (on PostgreSQL, `psql -X -A -t -F'|' -f proof.sql`),
+/// and one text for both databases: the subset of SQL that SQLite and PostgreSQL (14 and up) run
+/// unchanged (every subquery in FROM named, `coalesce`, 0/1 flags compared as integers, ISO 8601
+/// text compared as text). They only read, and they compare commit order,
 /// not timestamps (SPEC §9.6): every opt-out, job claim and run start and end carries a number
 /// from one counter, taken inside its write transaction, so "listed before the job" is exact
 /// even within one second, and a row planted by hand shows up. Window functions keep every
@@ -51,20 +54,20 @@ public enum ProofChecks {
         Check(name: "duplicate_idempotency_keys",
               meaning: "No idempotency key has more than one job.") { campaign, _ in
             """
-            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY idempotency_key HAVING count(*) > 1)
+            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY idempotency_key HAVING count(*) > 1) AS v
             """
         },
         Check(name: "same_step_twice",
               meaning: "No lead received the same step (by step id) twice.") { campaign, _ in
             """
-            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY lead_id, step_id HAVING count(*) > 1)
+            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) GROUP BY lead_id, step_id HAVING count(*) > 1) AS v
             """
         },
         Check(name: "keys_sent_twice",
               meaning: "No job was recorded as sent (or proof-sent) by more than one dispatch.") { campaign, _ in
             """
             SELECT count(*) FROM (SELECT 1 FROM decisions d WHERE d.campaign_id = \(campaign) AND \(dispatchDecision)
-              AND d.job_status IN ('sent', 'sent_proof') GROUP BY d.job_id HAVING count(*) > 1)
+              AND d.job_status IN ('sent', 'sent_proof') GROUP BY d.job_id HAVING count(*) > 1) AS v
             """
         },
         Check(name: "jobs_for_dnc_leads",
@@ -98,7 +101,7 @@ public enum ProofChecks {
             SELECT count(*) FROM (
               SELECT r.daily_quota AS quota, row_number() OVER (PARTITION BY d.quota_day ORDER BY d.id) AS n
               FROM decisions d JOIN runs r ON r.id = d.run_id
-              WHERE d.campaign_id = \(campaign) AND d.quota_day IS NOT NULL)
+              WHERE d.campaign_id = \(campaign) AND d.quota_day IS NOT NULL) AS v
             WHERE n > quota
             """
         },
@@ -113,9 +116,9 @@ public enum ProofChecks {
               meaning: "No two runs of the campaign overlapped in time (the lease held).") { campaign, _ in
             """
             SELECT count(*) FROM (
-              SELECT seq, max(ifnull(finished_seq, 9223372036854775807)) OVER (
+              SELECT seq, max(coalesce(finished_seq, 9223372036854775807)) OVER (
                 ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
-              FROM runs WHERE campaign_id = \(campaign))
+              FROM runs WHERE campaign_id = \(campaign)) AS v
             WHERE seq < earlier_end
             """
         },
@@ -147,7 +150,7 @@ public enum ProofChecks {
             """
             SELECT count(*) FROM (
               SELECT s.allowance, row_number() OVER (PARTITION BY s.mailbox_id, s.day ORDER BY s.id) AS n FROM mailbox_sends s
-              WHERE s.mailbox_id IN (SELECT mailbox_id FROM mailbox_sends WHERE campaign_id = \(campaign))) WHERE n > allowance
+              WHERE s.mailbox_id IN (SELECT mailbox_id FROM mailbox_sends WHERE campaign_id = \(campaign))) AS v WHERE n > allowance
             """
         },
         Check(name: "mailbox_gap_violated",
@@ -155,7 +158,7 @@ public enum ProofChecks {
             """
             SELECT count(*) FROM (
               SELECT s.sent_at, lag(s.next_allowed_at) OVER (PARTITION BY s.mailbox_id ORDER BY s.id) AS allowed FROM mailbox_sends s
-              WHERE s.mailbox_id IN (SELECT mailbox_id FROM mailbox_sends WHERE campaign_id = \(campaign)))
+              WHERE s.mailbox_id IN (SELECT mailbox_id FROM mailbox_sends WHERE campaign_id = \(campaign))) AS v
             WHERE allowed IS NOT NULL AND sent_at < allowed
             """
         },
@@ -163,38 +166,60 @@ public enum ProofChecks {
               meaning: "Every message to a lead went from the address of its first message.") { campaign, _ in
             """
             SELECT count(*) FROM (SELECT 1 FROM jobs WHERE campaign_id = \(campaign) AND sender IS NOT NULL
-                                  GROUP BY lead_id HAVING count(DISTINCT sender) > 1)
+                                  GROUP BY lead_id HAVING count(DISTINCT sender) > 1) AS v
             """
         },
     ]
 
-    /// The text of `proof.sql` for a campaign and run.
-    public static func script(campaignID: Int64, slug: String, runID: String) -> String {
+    /// The text of `proof.sql` for a campaign and run, in the dialect of its database (SPEC §13):
+    /// `sqlite3 outreach.sqlite < proof.sql` on SQLite and `psql -X -A -t -F'|' -f proof.sql URL`
+    /// on PostgreSQL print the same lines, one `check_name|violations` per check, and nothing else.
+    public static func script(campaignID: Int64, slug: String, runID: String, dialect: SQLDialect) -> String {
         // Run ids and slugs are validated where they enter (`RunID.make`, the campaign file);
         // one that is not well formed is left out of the SQL rather than quoted into it.
         let runID = RunID.isWellFormed(runID) ? runID : ""
         let slug = Slug.isValid(slug) ? slug : "?"
-        var lines = [
-            "-- outreach proof checks for campaign \(slug) (id \(campaignID)), run \(runID).",
-            "-- Read-only. Run: sqlite3 outreach.sqlite < proof.sql",
-            "-- Prints one line check_name|violations per check; every count is 0 on an honest database.",
-            "PRAGMA query_only = ON;",
-            ".headers off",
-            ".mode list",
-            ".separator |",
-            "",
-        ]
+        var lines = ["-- outreach proof checks for campaign \(slug) (id \(campaignID)), run \(runID)."]
+        switch dialect {
+        case .sqlite:
+            lines += [
+                "-- Read-only. Run: sqlite3 outreach.sqlite < proof.sql",
+                "-- Prints one line check_name|violations per check; every count is 0 on an honest database.",
+                "PRAGMA query_only = ON;",
+                ".headers off",
+                ".mode list",
+                ".separator |",
+                "",
+            ]
+        case .postgres:
+            // QUIET keeps psql's command tags (BEGIN, ROLLBACK) and \pset notices out of the
+            // output; the \pset lines print the same lines when the flags are left out. One
+            // read-only snapshot for every check; the first error stops the script (exit 3).
+            lines += [
+                "-- Read-only. Run: psql -X -A -t -F'|' -f proof.sql \"$OUTREACH_DB\"",
+                "-- Prints one line check_name|violations per check; every count is 0 on an honest database.",
+                "\\set QUIET on",
+                "\\set ON_ERROR_STOP on",
+                "\\pset format unaligned",
+                "\\pset tuples_only on",
+                "\\pset fieldsep '|'",
+                "\\pset pager off",
+                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;",
+                "",
+            ]
+        }
         for check in all {
             lines.append("-- \(check.name): \(check.meaning)")
             lines.append("SELECT '\(check.name)', (\(check.query(campaignID: campaignID, runID: runID)));")
             lines.append("")
         }
+        if dialect == .postgres { lines += ["ROLLBACK;", ""] }
         return lines.joined(separator: "\n")
     }
 
     /// Runs every check; returns (name, violations) in order. An empty `runID` checks every
     /// run of the campaign (`outreach verify`).
-    public static func run(_ db: Database, campaignID: Int64, runID: String) throws -> [(check: Check, violations: Int)] {
+    public static func run(_ db: any SQLConnection, campaignID: Int64, runID: String) throws -> [(check: Check, violations: Int)] {
         let runID = RunID.isWellFormed(runID) ? runID : ""
         return try all.map { check in
             (check, try Int.fetchOne(db, sql: "SELECT (\(check.query(campaignID: campaignID, runID: runID)))") ?? 0)

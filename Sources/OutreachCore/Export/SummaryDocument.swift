@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// `summary.md`: a run explained for a reviewer who does not read code. It answers who was
 /// contacted, who was not and why, and how we know the rules held (the proof checks).
@@ -17,7 +16,7 @@ struct SummaryDocument {
     /// Why the guardrails stopped the run, with the rates (from its `stopped_auto_pause` decision).
     let autoPause: String?
 
-    init(_ db: Database, campaign: StoredCampaign, run: Run, checks: [(check: ProofChecks.Check, violations: Int)],
+    init(_ db: any SQLConnection, campaign: StoredCampaign, run: Run, checks: [(check: ProofChecks.Check, violations: Int)],
          messageCount: Int) throws {
         self.campaign = campaign
         self.run = run

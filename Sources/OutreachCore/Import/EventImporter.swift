@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Imports delivery feedback from `.jsonl` or `.csv` (SPEC §3 `events import`).
 ///
@@ -33,7 +32,7 @@ public struct EventImporter: Sendable {
         var affected = ReputationGuard.Affected()
 
         /// Runs the guardrails over what this feedback touched (once per transaction).
-        mutating func reviewGuardrails(_ db: Database, now: Date) throws {
+        mutating func reviewGuardrails(_ db: any SQLConnection, now: Date) throws {
             guard !affected.isEmpty else { return }
             autoPaused += try ReputationGuard.review(db, affected, now: now)
             affected = .init()
@@ -112,7 +111,7 @@ public struct EventImporter: Sendable {
 
     /// The effects of one event (shared with `MailImporter`).
     @discardableResult
-    func apply(_ db: Database, _ event: FeedbackEvent, campaign: StoredCampaign?, now: Date, report: inout Report) throws -> Applied {
+    func apply(_ db: any SQLConnection, _ event: FeedbackEvent, campaign: StoredCampaign?, now: Date, report: inout Report) throws -> Applied {
         if try ForgetQueries.isForgotten(db, email: event.email) {
             report.forgotten += 1
             return .forgotten
@@ -168,7 +167,7 @@ public struct EventImporter: Sendable {
         return .applied
     }
 
-    private func hardBounce(_ db: Database, _ event: FeedbackEvent, leads: [Lead], reason: String, now: Date, report: inout Report) throws {
+    private func hardBounce(_ db: any SQLConnection, _ event: FeedbackEvent, leads: [Lead], reason: String, now: Date, report: inout Report) throws {
         try ReputationGuard.record(db, eventID: event.id, kind: .hardBounce, leads: leads, at: event.at, into: &report.affected)
         if try ListQueries.activeSuppression(db, kind: .email, value: event.email) == nil {
             _ = try ListQueries.addSuppression(db, kind: .email, value: event.email, reason: reason, until: nil, now: now)
@@ -180,7 +179,7 @@ public struct EventImporter: Sendable {
         }
     }
 
-    private func autoReplyDelay(_ db: Database, campaignID: Int64) throws -> Int {
+    private func autoReplyDelay(_ db: any SQLConnection, campaignID: Int64) throws -> Int {
         try CampaignQueries.find(db, id: campaignID)?.campaign.events.autoReplyDelaySeconds ?? CampaignFile.Defaults.autoReplyDelaySeconds
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 
 /// The invalid records of an import, and the SPEC's rule for them: without a rejects file
 /// any invalid record fails the whole import (exit 65, nothing written); with one, each
@@ -29,7 +28,7 @@ final class ImportProblems {
     /// Runs the import's one transaction under the rule: it commits only if every record was
     /// valid or a rejects file takes the invalid ones (`what` names a record in the error),
     /// and the rejects file appears only when the import committed (never for a dry run).
-    func transaction(_ store: Store, what: String, dryRun: Bool = false, _ work: (Database) throws -> Void) throws {
+    func transaction(_ store: Store, what: String, dryRun: Bool = false, _ work: (any SQLConnection) throws -> Void) throws {
         do {
             try store.withTransactions(rollback: dryRun, "importing \(file)") { scope in
                 try scope.write("importing \(file)") { db in

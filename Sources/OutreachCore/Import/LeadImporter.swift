@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Imports a lead CSV into a campaign (SPEC §3 `leads import`).
 ///
@@ -55,7 +54,7 @@ public struct LeadImporter {
         return report
     }
 
-    private func importRows(_ db: Database, campaignID: Int64, reader: inout CSVReader, file: String,
+    private func importRows(_ db: any SQLConnection, campaignID: Int64, reader: inout CSVReader, file: String,
                             problems: ImportProblems) throws -> Report {
         guard let headerRecord = try readRecord(&reader, file: file) else {
             throw OutreachError.badInput("\(file) is empty; it needs a header line with at least an email column.")
@@ -198,11 +197,11 @@ struct LeadCSVHeader {
 struct LeadUpsert {
     enum Outcome { case inserted, updated, unchanged }
 
-    let db: Database
+    let db: any SQLConnection
     let campaignID: Int64
     let stamp: String
 
-    init(db: Database, campaignID: Int64, now: Date) {
+    init(db: any SQLConnection, campaignID: Int64, now: Date) {
         self.db = db
         self.campaignID = campaignID
         stamp = Timestamp.format(now)
@@ -237,14 +236,13 @@ struct LeadUpsert {
         let same = existing.firstName == row.firstName && existing.lastName == row.lastName && existing.company == row.company
             && existing.timezone == row.timezone && existing.attributes == attributesJSON && !setDNC
         if same { return .unchanged }
-        let update = try db.cachedStatement(sql: """
+        try db.execute(sql: """
             UPDATE leads SET first_name = ?, last_name = ?, company = ?, timezone = ?, attributes = ?, updated_at = ?,
                 dnc = CASE WHEN ? THEN 1 ELSE dnc END,
                 dnc_at = CASE WHEN ? THEN ? ELSE dnc_at END,
                 dnc_reason = CASE WHEN ? THEN ? ELSE dnc_reason END
             WHERE id = ?
-            """)
-        try update.execute(arguments: [
+            """, arguments: [
             row.firstName, row.lastName, row.company, row.timezone, attributesJSON, stamp,
             setDNC, setDNC, stamp, setDNC, "imported from \(source)", existing.id,
         ])

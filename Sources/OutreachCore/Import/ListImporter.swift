@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Bulk imports of the compliance lists: `unsubscribe import` and `suppress import`.
 ///
@@ -70,7 +69,7 @@ public struct ListImporter {
 
     /// The shared loop: parse and apply each row (`apply` returns whether it added something).
     private func run(path: String, rejectsPath: String?, required: [String], allowed: [String],
-                     apply: @escaping (Database, [String: String], Date) throws -> Result<Bool, RowProblem>) throws -> Report {
+                     apply: @escaping (any SQLConnection, [String: String], Date) throws -> Result<Bool, RowProblem>) throws -> Report {
         let file = (path as NSString).lastPathComponent
         var csv = try KeyedCSV(path: path, file: file, required: required, allowed: allowed)
         let problems = try ImportProblems(file: file, rejectsPath: rejectsPath)

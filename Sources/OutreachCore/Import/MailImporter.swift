@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import OutreachMail
 
 /// `outreach events import-mail PATH...` (SPEC §11): delivery feedback read from a mailbox.
@@ -77,7 +76,7 @@ public struct MailImporter {
         return report
     }
 
-    private func importMessage(_ db: Database, name: String, bytes: Data, context: MatchContext, now: Date,
+    private func importMessage(_ db: any SQLConnection, name: String, bytes: Data, context: MatchContext, now: Date,
                                events: inout EventImporter.Report) throws -> [Line] {
         let mail = MailClassifier.classify(bytes)
         // Keyed by Message-ID (or, without one, the bytes), so a re-import changes nothing.
@@ -169,7 +168,7 @@ public struct MailImporter {
     }
 
     /// Applies one event like `events import`; the action in words.
-    private func apply(_ db: Database, _ event: FeedbackEvent, campaignID: Int64?, now: Date, events: inout EventImporter.Report,
+    private func apply(_ db: any SQLConnection, _ event: FeedbackEvent, campaignID: Int64?, now: Date, events: inout EventImporter.Report,
                        done: String) throws -> String {
         let campaign = try campaignID.flatMap { try CampaignQueries.find(db, id: $0) }
         switch try self.events.apply(db, event, campaign: campaign, now: now, report: &events) {
@@ -201,19 +200,19 @@ struct MatchContext {
 
     let installationID: String
 
-    init(_ db: Database) throws {
+    init(_ db: any SQLConnection) throws {
         installationID = try SafetyQueries.installationID(db)
     }
 
     /// The first of `ids` (Message-IDs) or `key` (X-Outreach-Key) that names a job of this
     /// installation. A Message-ID in outreach's form but of another installation, or naming no
     /// job, matches nothing.
-    func job(_ db: Database, ids: [String], key: String?) throws -> SentJob? {
+    func job(_ db: any SQLConnection, ids: [String], key: String?) throws -> SentJob? {
         var keys: [String] = []
         if let key, let bare = Self.bareKey(fromExternal: key, installationID: installationID) { keys.append(bare) }
         for id in ids { if let bare = Self.bareKey(fromMessageID: id, installationID: installationID) { keys.append(bare) } }
         for key in keys {
-            if let row = try Row.fetchOne(db, sql: """
+            if let row = try SQLRecord.fetchOne(db, sql: """
                 SELECT j.id, j.campaign_id, c.slug, l.email FROM jobs j JOIN leads l ON l.id = j.lead_id
                 JOIN campaigns c ON c.id = j.campaign_id WHERE j.idempotency_key = ?
                 """, arguments: [key]) {
@@ -244,12 +243,12 @@ struct MatchContext {
     }
 
     /// True when some campaign has a lead with this address.
-    func isLead(_ db: Database, email: String) throws -> Bool {
+    func isLead(_ db: any SQLConnection, email: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM leads WHERE email = ?)", arguments: [email]) ?? false
     }
 
     /// True when some campaign has contacted a lead with this address.
-    func wasContacted(_ db: Database, email: String) throws -> Bool {
+    func wasContacted(_ db: any SQLConnection, email: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM leads WHERE email = ? AND last_contacted_at IS NOT NULL)",
                           arguments: [email]) ?? false
     }

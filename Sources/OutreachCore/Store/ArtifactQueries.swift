@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The SQL behind the proof artifacts. Every row comes from what the run recorded (its
 /// decisions, recoveries and the immutable parts of jobs and leads), never from current
@@ -32,12 +31,11 @@ public enum ArtifactQueries {
     }
 
     /// Decisions of a run in the order they were made.
-    public static func forEachLeadRow(_ db: Database, runID: String, _ body: (LeadRow) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(db, sql: """
+    public static func forEachLeadRow(_ db: any SQLConnection, runID: String, _ body: (LeadRow) throws -> Void) throws {
+        try SQLRecord.forEach(db, sql: """
             SELECT d.lead_id, l.email, d.step_index, d.decision, d.reason, d.job_id, d.status_after, d.next_action_at
             FROM decisions d JOIN leads l ON l.id = d.lead_id WHERE d.run_id = ? ORDER BY d.id
-            """, arguments: [runID])
-        while let row = try cursor.next() {
+            """, arguments: [runID]) { row in
             try body(LeadRow(leadID: row[0], email: row[1], stepIndex: row[2], decision: row[3], reason: row[4], jobID: row[5],
                              statusAfter: row[6], nextActionAt: row[7]))
         }
@@ -45,8 +43,8 @@ public enum ArtifactQueries {
 
     /// Jobs the run touched: those it found interrupted (now unknown), then those it dispatched
     /// or settled, with their state as the run left them.
-    public static func forEachAttemptRow(_ db: Database, runID: String, _ body: (AttemptRow) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(db, sql: """
+    public static func forEachAttemptRow(_ db: any SQLConnection, runID: String, _ body: (AttemptRow) throws -> Void) throws {
+        try SQLRecord.forEach(db, sql: """
             SELECT j.id, j.idempotency_key, j.lead_id, l.email, j.step_id, j.step_index, 'unknown', r.attempt, NULL,
                    'interrupted between claim and result; never re-sent automatically'
             FROM job_recoveries r JOIN jobs j ON j.id = r.job_id JOIN leads l ON l.id = j.lead_id
@@ -56,26 +54,24 @@ public enum ArtifactQueries {
                    d.next_attempt_at, d.error
             FROM decisions d JOIN jobs j ON j.id = d.job_id JOIN leads l ON l.id = j.lead_id
             WHERE d.run_id = ?1
-            """, arguments: [runID])
-        while let row = try cursor.next() {
+            """, arguments: [runID]) { row in
             try body(AttemptRow(jobID: row[0], idempotencyKey: row[1], leadID: row[2], email: row[3], stepID: row[4],
                                 stepIndex: row[5], status: row[6] ?? "", attempt: row[7] ?? 0, nextAttemptAt: row[8], error: row[9]))
         }
     }
 
     /// Messages the run dispatched (proof previews), by job id.
-    public static func forEachDispatchedMessage(_ db: Database, runID: String, _ body: (Int64, OutgoingMessage) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(db, sql: """
+    public static func forEachDispatchedMessage(_ db: any SQLConnection, runID: String, _ body: (Int64, OutgoingMessage) throws -> Void) throws {
+        try SQLRecord.forEach(db, sql: """
             SELECT m.job_id, m.message FROM decisions d JOIN job_messages m ON m.job_id = d.job_id
             WHERE d.run_id = ? AND d.quota_day IS NOT NULL ORDER BY d.id
-            """, arguments: [runID])
-        while let row = try cursor.next() { try body(row[0], try OutgoingMessage.fromStoredJSON(row[1])) }
+            """, arguments: [runID]) { row in try body(row[0], try OutgoingMessage.fromStoredJSON(row[1])) }
     }
 
     /// Decision kinds of a run with their counts.
-    public static func decisionCounts(_ db: Database, runID: String) throws -> [String: Int] {
+    public static func decisionCounts(_ db: any SQLConnection, runID: String) throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT decision, count(*) FROM decisions WHERE run_id = ? GROUP BY decision",
+        for row in try SQLRecord.fetchAll(db, sql: "SELECT decision, count(*) FROM decisions WHERE run_id = ? GROUP BY decision",
                                     arguments: [runID]) {
             counts[row[0]] = row[1]
         }
@@ -86,8 +82,8 @@ public enum ArtifactQueries {
     /// how many the mailbox had sent that day by then (all campaigns) against the allowance in
     /// force, and when it could send again. Read from the send ledger, so a later export
     /// gives the same answer.
-    public static func mailboxSends(_ db: Database, runID: String) throws -> [RunMailboxSends] {
-        let rows = try Row.fetchAll(db, sql: """
+    public static func mailboxSends(_ db: any SQLConnection, runID: String) throws -> [RunMailboxSends] {
+        let rows = try SQLRecord.fetchAll(db, sql: """
             SELECT m.address, s.mailbox_id, s.id, s.day, s.allowance, s.next_allowed_at
             FROM mailbox_sends s JOIN decisions d ON d.job_id = s.job_id AND d.attempt = s.attempt
                  JOIN mailboxes m ON m.id = s.mailbox_id
@@ -109,7 +105,7 @@ public enum ArtifactQueries {
     }
 
     /// Jobs a run left waiting for a retry, and jobs it found with an unknown outcome.
-    public static func retryAndUnknownCounts(_ db: Database, runID: String) throws -> (retries: Int, unknown: Int) {
+    public static func retryAndUnknownCounts(_ db: any SQLConnection, runID: String) throws -> (retries: Int, unknown: Int) {
         let retries = try Int.fetchOne(db, sql: "SELECT count(*) FROM decisions WHERE run_id = ? AND job_status = 'retry_scheduled'",
                                        arguments: [runID]) ?? 0
         let unknown = try Int.fetchOne(db, sql: "SELECT count(*) FROM job_recoveries WHERE run_id = ?", arguments: [runID]) ?? 0
@@ -117,9 +113,9 @@ public enum ArtifactQueries {
     }
 
     /// The job status right after each dispatch of this run (sent, retry_scheduled, failed, …).
-    public static func dispatchOutcomes(_ db: Database, runID: String) throws -> [String: Int] {
+    public static func dispatchOutcomes(_ db: any SQLConnection, runID: String) throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try SQLRecord.fetchAll(db, sql: """
             SELECT ifnull(job_status, ''), count(*) FROM decisions
             WHERE run_id = ? AND decision IN ('dispatched', 'retry_dispatched') GROUP BY 1
             """, arguments: [runID])
@@ -128,7 +124,7 @@ public enum ArtifactQueries {
     }
 
     /// Dispatches counted on a campaign-local day by this run and the runs before it.
-    public static func quotaUsed(_ db: Database, run: Run) throws -> Int {
+    public static func quotaUsed(_ db: any SQLConnection, run: Run) throws -> Int {
         try Int.fetchOne(db, sql: """
             SELECT count(*) FROM decisions d JOIN runs r ON r.id = d.run_id
             WHERE d.campaign_id = ? AND d.quota_day = ? AND r.fencing_token <= ?

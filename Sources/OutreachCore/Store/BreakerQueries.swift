@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A transport's circuit breaker as stored.
 public struct BreakerState: Sendable, Equatable {
@@ -23,8 +22,8 @@ public struct BreakerState: Sendable, Equatable {
 /// The SQL of circuit breakers, one row per transport key.
 public enum BreakerQueries {
     /// The breaker of a transport, or nil when it never failed.
-    public static func state(_ db: Database, key: String) throws -> BreakerState? {
-        try Row.fetchOne(db, sql: """
+    public static func state(_ db: any SQLConnection, key: String) throws -> BreakerState? {
+        try SQLRecord.fetchOne(db, sql: """
             SELECT state, consecutive_failures, opened_at, open_until FROM circuit_breakers WHERE transport_key = ?
             """, arguments: [key]).map { row in
             BreakerState(key: key, state: BreakerState.State(rawValue: row[0]) ?? .closed, consecutiveFailures: row[1],
@@ -33,7 +32,7 @@ public enum BreakerQueries {
     }
 
     /// Stores a breaker's new state.
-    static func save(_ db: Database, _ breaker: BreakerState, now: Date) throws {
+    static func save(_ db: any SQLConnection, _ breaker: BreakerState, now: Date) throws {
         try db.execute(sql: """
             INSERT INTO circuit_breakers (transport_key, state, consecutive_failures, opened_at, open_until, updated_at)
             VALUES (?, ?, ?, ?, ?, ?)

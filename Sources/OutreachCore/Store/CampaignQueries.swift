@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A campaign as stored: its definition plus operational state (status, approval).
 public struct StoredCampaign: Sendable {
@@ -49,7 +48,7 @@ public enum CampaignQueries {
         """
 
     /// Creates or updates a campaign from its definition; progress of leads is untouched.
-    public static func apply(_ db: Database, _ campaign: Campaign, now: Date) throws -> ApplyResult {
+    public static func apply(_ db: any SQLConnection, _ campaign: Campaign, now: Date) throws -> ApplyResult {
         let definition = campaign.canonicalJSON()
         let hash = campaign.contentHash
         let stamp = Timestamp.format(now)
@@ -63,27 +62,27 @@ public enum CampaignQueries {
             let updated = try find(db, slug: campaign.slug)!
             return .updated(updated, approvalRevoked: existing.isApproved && !updated.isApproved)
         }
-        try db.execute(sql: """
+        let id = try Int64.fetchOne(db, sql: """
             INSERT INTO campaigns (slug, name, timezone, definition, content_hash, per_tick, daily_quota, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, arguments: [campaign.slug, campaign.name, campaign.timezone, definition, hash, campaign.limits.perTick,
                              campaign.limits.dailyQuota, stamp, stamp])
-        try db.execute(sql: "INSERT INTO leases (campaign_id) VALUES (?)", arguments: [db.lastInsertedRowID])
+        try db.execute(sql: "INSERT INTO leases (campaign_id) VALUES (?)", arguments: [id])
         return .created(try find(db, slug: campaign.slug)!)
     }
 
     /// The campaign with this slug, or nil.
-    public static func find(_ db: Database, slug: String) throws -> StoredCampaign? {
-        try Row.fetchOne(db, sql: selectSQL + " WHERE c.slug = ?", arguments: [slug]).map(decode)
+    public static func find(_ db: any SQLConnection, slug: String) throws -> StoredCampaign? {
+        try SQLRecord.fetchOne(db, sql: selectSQL + " WHERE c.slug = ?", arguments: [slug]).map(decode)
     }
 
     /// The campaign with this id, or nil.
-    public static func find(_ db: Database, id: Int64) throws -> StoredCampaign? {
-        try Row.fetchOne(db, sql: selectSQL + " WHERE c.id = ?", arguments: [id]).map(decode)
+    public static func find(_ db: any SQLConnection, id: Int64) throws -> StoredCampaign? {
+        try SQLRecord.fetchOne(db, sql: selectSQL + " WHERE c.id = ?", arguments: [id]).map(decode)
     }
 
     /// The campaign with this slug, or a bad-input error that says how to find the right one.
-    public static func require(_ db: Database, slug: String) throws -> StoredCampaign {
+    public static func require(_ db: any SQLConnection, slug: String) throws -> StoredCampaign {
         guard let campaign = try find(db, slug: slug) else {
             throw OutreachError.badInput(
                 "There is no campaign '\(EmailAddress.printable(slug))'; `outreach campaign list` shows the campaigns.")
@@ -92,13 +91,13 @@ public enum CampaignQueries {
     }
 
     /// Every campaign, by slug.
-    public static func all(_ db: Database) throws -> [StoredCampaign] {
-        try Row.fetchAll(db, sql: selectSQL + " ORDER BY c.slug").map(decode)
+    public static func all(_ db: any SQLConnection) throws -> [StoredCampaign] {
+        try SQLRecord.fetchAll(db, sql: selectSQL + " ORDER BY c.slug").map(decode)
     }
 
     /// Pauses, resumes or archives a campaign. A resume restarts the guardrail window
     /// (SPEC §12: rates count only sends and events from the resume on).
-    public static func setStatus(_ db: Database, id: Int64, _ status: StoredCampaign.Status, reason: String?, now: Date) throws {
+    public static func setStatus(_ db: any SQLConnection, id: Int64, _ status: StoredCampaign.Status, reason: String?, now: Date) throws {
         let stamp = Timestamp.format(now)
         try db.execute(sql: """
             UPDATE campaigns SET status = ?, status_reason = ?, auto_paused = 0, updated_at = ?,
@@ -108,20 +107,20 @@ public enum CampaignQueries {
     }
 
     /// Records an approval of the campaign's current content.
-    public static func approve(_ db: Database, _ campaign: StoredCampaign, by name: String, now: Date) throws {
+    public static func approve(_ db: any SQLConnection, _ campaign: StoredCampaign, by name: String, now: Date) throws {
         try db.execute(sql: """
             INSERT INTO campaign_approvals (campaign_id, content_hash, approved_by, approved_at) VALUES (?, ?, ?, ?)
             """, arguments: [campaign.id, campaign.contentHash, name, Timestamp.format(now)])
     }
 
     /// The status and reason only: what the tick re-reads before every dispatch.
-    static func status(_ db: Database, id: Int64) throws -> (StoredCampaign.Status, String?) {
-        let row = try Row.fetchOne(db, sql: "SELECT status, status_reason FROM campaigns WHERE id = ?", arguments: [id])
+    static func status(_ db: any SQLConnection, id: Int64) throws -> (StoredCampaign.Status, String?) {
+        let row = try SQLRecord.fetchOne(db, sql: "SELECT status, status_reason FROM campaigns WHERE id = ?", arguments: [id])
         guard let row, let status = StoredCampaign.Status(rawValue: row["status"]) else { return (.archived, "deleted") }
         return (status, row["status_reason"])
     }
 
-    private static func decode(_ row: Row) throws -> StoredCampaign {
+    private static func decode(_ row: SQLRecord) throws -> StoredCampaign {
         var approval: StoredCampaign.Approval?
         if let hash: String = row["approved_hash"] {
             approval = .init(contentHash: hash, approvedBy: row["approved_by"],

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Erasing a person (`outreach leads forget EMAIL`, SPEC §14, GDPR Art. 17).
 ///
@@ -29,22 +28,22 @@ public enum ForgetQueries {
     }
 
     /// True when the address was forgotten.
-    public static func isForgotten(_ db: Database, email: String) throws -> Bool {
+    public static func isForgotten(_ db: any SQLConnection, email: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM forgotten WHERE email_sha256 = ?)", arguments: [hash(email)]) ?? false
     }
 
     /// Every forgotten hash (for bulk imports: one read, then a set lookup per row).
-    public static func hashes(_ db: Database) throws -> Set<String> {
+    public static func hashes(_ db: any SQLConnection) throws -> Set<String> {
         Set(try String.fetchAll(db, sql: "SELECT email_sha256 FROM forgotten"))
     }
 
     /// Erases the address everywhere; run inside one write transaction.
-    public static func forget(_ db: Database, email: String, now: Date) throws -> Report {
+    public static func forget(_ db: any SQLConnection, email: String, now: Date) throws -> Report {
         let email = EmailAddress.normalize(email)
         let stamp = Timestamp.format(now)
         var report = Report()
         report.alreadyForgotten = try isForgotten(db, email: email)
-        let leads = try Row.fetchAll(db, sql: "SELECT id, campaign_id FROM leads WHERE email = ?", arguments: [email])
+        let leads = try SQLRecord.fetchAll(db, sql: "SELECT id, campaign_id FROM leads WHERE email = ?", arguments: [email])
         report.leads = leads.count
         report.campaigns = Set(leads.map { $0[1] as Int64 }).count
         for lead in leads {

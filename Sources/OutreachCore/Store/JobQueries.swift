@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A job with the lead address it goes to (what `jobs list` and `attempts.csv` show).
 public struct JobListing: Sendable, Equatable {
@@ -10,34 +9,33 @@ public struct JobListing: Sendable, Equatable {
 /// The SQL for jobs outside the tick: listings and operator actions.
 public enum JobQueries {
     /// A campaign's jobs, optionally of one status, oldest first; streamed to `body`.
-    public static func forEach(_ db: Database, campaignID: Int64, status: JobStatus?, _ body: (JobListing) throws -> Void) throws {
+    public static func forEach(_ db: any SQLConnection, campaignID: Int64, status: JobStatus?, _ body: (JobListing) throws -> Void) throws {
         var sql = """
             SELECT \(Job.columns(of: "j")), l.email
             FROM jobs j JOIN leads l ON l.id = j.lead_id WHERE j.campaign_id = ?
             """
-        var arguments: StatementArguments = [campaignID]
+        var arguments: [(any SQLBindable)?] = [campaignID]
         if let status {
             sql += " AND j.status = ?"
             arguments += [status.rawValue]
         }
-        let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY j.id", arguments: arguments)
-        while let row = try cursor.next() { try body(JobListing(job: Job(row: row), email: row[15])) }
+        try SQLRecord.forEach(db, sql: sql + " ORDER BY j.id", arguments: arguments) { row in try body(JobListing(job: Job(row: row), email: row[15])) }
     }
 
     /// A job by id.
-    public static func find(_ db: Database, id: Int64) throws -> Job? {
-        try Row.fetchOne(db, sql: "SELECT \(Job.columns) FROM jobs WHERE id = ?", arguments: [id]).map(Job.init(row:))
+    public static func find(_ db: any SQLConnection, id: Int64) throws -> Job? {
+        try SQLRecord.fetchOne(db, sql: "SELECT \(Job.columns) FROM jobs WHERE id = ?", arguments: [id]).map(Job.init(row:))
     }
 
     /// The jobs of one lead, oldest first.
-    public static func forLead(_ db: Database, leadID: Int64) throws -> [Job] {
-        try Row.fetchAll(db, sql: "SELECT \(Job.columns) FROM jobs WHERE lead_id = ? ORDER BY id", arguments: [leadID])
+    public static func forLead(_ db: any SQLConnection, leadID: Int64) throws -> [Job] {
+        try SQLRecord.fetchAll(db, sql: "SELECT \(Job.columns) FROM jobs WHERE lead_id = ? ORDER BY id", arguments: [leadID])
             .map(Job.init(row:))
     }
 
     /// Jobs by status for a campaign (every status, zero counts included).
-    public static func countsByStatus(_ db: Database, campaignID: Int64) throws -> [(JobStatus, Int)] {
-        let rows = try Row.fetchAll(db, sql: "SELECT status, count(*) FROM jobs WHERE campaign_id = ? GROUP BY status",
+    public static func countsByStatus(_ db: any SQLConnection, campaignID: Int64) throws -> [(JobStatus, Int)] {
+        let rows = try SQLRecord.fetchAll(db, sql: "SELECT status, count(*) FROM jobs WHERE campaign_id = ? GROUP BY status",
                                     arguments: [campaignID])
         var counts: [String: Int] = [:]
         for row in rows { counts[row[0]] = row[1] }
@@ -45,13 +43,13 @@ public enum JobQueries {
     }
 
     /// The stored message of a job.
-    public static func message(_ db: Database, jobID: Int64) throws -> OutgoingMessage? {
+    public static func message(_ db: any SQLConnection, jobID: Int64) throws -> OutgoingMessage? {
         try TickQueries.message(db, jobID: jobID)
     }
 
     /// `jobs retry`: schedules a failed, dead or unknown job for the next tick, which sends
     /// the stored message with the same idempotency key after checking every rule again.
-    public static func scheduleRetry(_ db: Database, jobID: Int64, now: Date) throws -> Job {
+    public static func scheduleRetry(_ db: any SQLConnection, jobID: Int64, now: Date) throws -> Job {
         guard let job = try find(db, id: jobID) else {
             throw OutreachError.badInput("There is no job \(jobID); `outreach jobs list SLUG` shows the jobs.")
         }
@@ -78,7 +76,7 @@ public enum JobQueries {
 
     /// `jobs cancel`: a pending, unknown, failed or dead job will never be sent; its lead
     /// leaves the sequence as `failed` (with the reason), so it is reported, not lost.
-    public static func cancel(_ db: Database, jobID: Int64, now: Date) throws -> Job {
+    public static func cancel(_ db: any SQLConnection, jobID: Int64, now: Date) throws -> Job {
         guard let job = try find(db, id: jobID) else {
             throw OutreachError.badInput("There is no job \(jobID); `outreach jobs list SLUG` shows the jobs.")
         }
@@ -99,7 +97,7 @@ public enum JobQueries {
         return try reread(db, jobID)
     }
 
-    private static func reread(_ db: Database, _ jobID: Int64) throws -> Job {
+    private static func reread(_ db: any SQLConnection, _ jobID: Int64) throws -> Job {
         guard let job = try find(db, id: jobID) else {
             throw OutreachError.unexpected("Job \(jobID) disappeared while it was being changed.")
         }

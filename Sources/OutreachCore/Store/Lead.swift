@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A person in one campaign, and where they are in its sequence.
 public struct Lead: Sendable, Equatable {
@@ -51,7 +50,7 @@ public struct Lead: Sendable, Equatable {
         """
 
     /// Reads the current row of a statement that selected `Lead.columns`.
-    init(statement: PreparedStatement) {
+    init(statement: SQLRow) {
         id = statement.int64(0)
         campaignID = statement.int64(1)
         email = statement.string(2) ?? ""
@@ -78,18 +77,18 @@ public struct Lead: Sendable, Equatable {
 /// The SQL for leads outside the tick's hot path.
 public enum LeadQueries {
     /// The lead of a campaign with this (normalized) address.
-    public static func find(_ db: Database, campaignID: Int64, email: String) throws -> Lead? {
+    public static func find(_ db: any SQLConnection, campaignID: Int64, email: String) throws -> Lead? {
         try PreparedStatement.first(db, "SELECT \(Lead.columns) FROM leads WHERE campaign_id = ? AND email = ?",
                                     [.int(campaignID), .text(email)], Lead.init(statement:))
     }
 
     /// A lead by id.
-    public static func find(_ db: Database, id: Int64) throws -> Lead? {
+    public static func find(_ db: any SQLConnection, id: Int64) throws -> Lead? {
         try PreparedStatement.first(db, "SELECT \(Lead.columns) FROM leads WHERE id = ?", [.int(id)], Lead.init(statement:))
     }
 
     /// Every lead of a campaign (optionally of one status), by id; streamed to `body`.
-    public static func forEach(_ db: Database, campaignID: Int64, status: LeadStatus?, _ body: (Lead) throws -> Void) throws {
+    public static func forEach(_ db: any SQLConnection, campaignID: Int64, status: LeadStatus?, _ body: (Lead) throws -> Void) throws {
         var sql = "SELECT \(Lead.columns) FROM leads WHERE campaign_id = ?"
         var values: [SQLValue] = [.int(campaignID)]
         if let status {
@@ -100,8 +99,8 @@ public enum LeadQueries {
     }
 
     /// Leads by status for a campaign (every status present, zero counts included).
-    public static func countsByStatus(_ db: Database, campaignID: Int64) throws -> [(LeadStatus, Int)] {
-        let rows = try Row.fetchAll(db, sql: "SELECT status, count(*) FROM leads WHERE campaign_id = ? GROUP BY status",
+    public static func countsByStatus(_ db: any SQLConnection, campaignID: Int64) throws -> [(LeadStatus, Int)] {
+        let rows = try SQLRecord.fetchAll(db, sql: "SELECT status, count(*) FROM leads WHERE campaign_id = ? GROUP BY status",
                                     arguments: [campaignID])
         var counts: [String: Int] = [:]
         for row in rows { counts[row[0]] = row[1] }
@@ -109,7 +108,7 @@ public enum LeadQueries {
     }
 
     /// How many leads are due now (status new/active, next_action_at passed).
-    public static func dueCount(_ db: Database, campaignID: Int64, now: Date) throws -> Int {
+    public static func dueCount(_ db: any SQLConnection, campaignID: Int64, now: Date) throws -> Int {
         try Int.fetchOne(db, sql: """
             SELECT count(*) FROM leads WHERE campaign_id = ? AND status IN ('new', 'active') AND next_action_at <= ?
             """, arguments: [campaignID, Timestamp.format(now)]) ?? 0
@@ -118,7 +117,7 @@ public enum LeadQueries {
     /// Marks a lead do-not-contact. DNC is sticky (nothing clears it); the next tick that
     /// considers the lead blocks it with `skipped_dnc`. Returns false when it already was DNC.
     @discardableResult
-    public static func markDNC(_ db: Database, leadID: Int64, reason: String?, now: Date) throws -> Bool {
+    public static func markDNC(_ db: any SQLConnection, leadID: Int64, reason: String?, now: Date) throws -> Bool {
         let stamp = Timestamp.format(now)
         try db.execute(sql: "UPDATE leads SET dnc = 1, dnc_at = ?, dnc_reason = ?, updated_at = ? WHERE id = ? AND dnc = 0",
                        arguments: [stamp, reason, stamp, leadID])

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A campaign's lease as stored.
 public struct Lease: Sendable, Equatable {
@@ -18,6 +17,10 @@ public struct Lease: Sendable, Equatable {
 }
 
 /// What a tick holds while it runs: its owner string and fencing token.
+///
+/// `expiresAt` is on the lease clock (the database server's on PostgreSQL); `renewedAt` is
+/// this host's clock when it was taken or renewed, so renewal comes after half the lease
+/// has passed here, however far this host's clock is from the server's.
 public struct LeaseGrant: Sendable, Equatable {
     public let campaignID: Int64
     public let owner: String
@@ -38,8 +41,8 @@ public struct LeaseGrant: Sendable, Equatable {
 /// `BEGIN IMMEDIATE` transaction, which is what makes check-then-set atomic.
 public enum LeaseQueries {
     /// The lease row of a campaign.
-    public static func read(_ db: Database, campaignID: Int64) throws -> Lease {
-        let row = try Row.fetchOne(db, sql: """
+    public static func read(_ db: any SQLConnection, campaignID: Int64) throws -> Lease {
+        let row = try SQLRecord.fetchOne(db, sql: """
             SELECT owner, run_id, acquired_at, expires_at, fencing_token FROM leases WHERE campaign_id = ?
             """, arguments: [campaignID])
         guard let row else {
@@ -59,10 +62,11 @@ public enum LeaseQueries {
     /// Takes the lease if it is free, expired, or held by a process of this host that no
     /// longer exists; throws `temporary` (exit 75) when someone else holds it.
     /// `runID` makes the run id from the new fencing token.
-    static func acquire(_ db: Database, campaignID: Int64, slug: String, owner: String, now: Date, seconds: Int,
+    static func acquire(_ db: any SQLConnection, campaignID: Int64, slug: String, owner: String, now hostNow: Date, seconds: Int,
                         isOwnerAlive: (String) -> Bool, runID: (Int64) -> String)
         throws -> (grant: LeaseGrant, takeover: (previousOwner: String, reason: Takeover)?)
     {
+        let now = try clock(db, host: hostNow)
         let lease = try read(db, campaignID: campaignID)
         var takeover: (String, Takeover)?
         if let holder = lease.owner, let expiresAt = lease.expiresAt {
@@ -89,29 +93,39 @@ public enum LeaseQueries {
             UPDATE leases SET owner = ?, run_id = ?, acquired_at = ?, expires_at = ?, fencing_token = ? WHERE campaign_id = ?
             """, arguments: [owner, id, Timestamp.format(now), Timestamp.format(expires), token, campaignID])
         let grant = LeaseGrant(campaignID: campaignID, owner: owner, fencingToken: token, runID: id, leaseSeconds: seconds,
-                               renewedAt: now, expiresAt: expires)
+                               renewedAt: hostNow, expiresAt: expires)
         return (grant, takeover)
     }
 
     /// True when the grant is still the current lease (same owner and token). Every write of a
     /// tick checks this inside its transaction; a false means another process took over.
-    static func isCurrent(_ db: Database, _ grant: LeaseGrant) throws -> Bool {
-        let statement = try db.cachedStatement(sql: "SELECT owner, fencing_token FROM leases WHERE campaign_id = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [grant.campaignID]) else { return false }
-        return row[0] as String? == grant.owner && row[1] as Int64 == grant.fencingToken
+    static func isCurrent(_ db: any SQLConnection, _ grant: LeaseGrant) throws -> Bool {
+        try PreparedStatement.first(db, "SELECT owner, fencing_token FROM leases WHERE campaign_id = ?", [.int(grant.campaignID)]) {
+            $0.string(0) == grant.owner && $0.int64(1) == grant.fencingToken
+        } ?? false
     }
 
     /// Extends the lease to `now + seconds`.
-    static func renew(_ db: Database, _ grant: inout LeaseGrant, now: Date) throws {
-        let expires = now.addingTimeInterval(Double(grant.leaseSeconds))
+    static func renew(_ db: any SQLConnection, _ grant: inout LeaseGrant, now hostNow: Date) throws {
+        let expires = try clock(db, host: hostNow).addingTimeInterval(Double(grant.leaseSeconds))
         try db.execute(sql: "UPDATE leases SET expires_at = ? WHERE campaign_id = ? AND fencing_token = ? AND owner = ?",
                        arguments: [Timestamp.format(expires), grant.campaignID, grant.fencingToken, grant.owner])
-        grant.renewedAt = now
+        grant.renewedAt = hostNow
         grant.expiresAt = expires
     }
 
+    /// The instant leases are judged by. On SQLite, one host: its clock (or `--now`). On
+    /// PostgreSQL, hosts' clocks may disagree, so the database server's clock decides when a
+    /// lease expires, for every host alike (SPEC §13); whole seconds, as stored.
+    static func clock(_ db: any SQLConnection, host: Date) throws -> Date {
+        guard db.dialect == .postgres,
+              let seconds = try Int64.fetchOne(db, sql: "SELECT CAST(floor(extract(epoch FROM clock_timestamp())) AS BIGINT)")
+        else { return host }
+        return Date(timeIntervalSince1970: Double(seconds))
+    }
+
     /// Frees the lease if it is still ours.
-    static func release(_ db: Database, _ grant: LeaseGrant) throws {
+    static func release(_ db: any SQLConnection, _ grant: LeaseGrant) throws {
         try db.execute(sql: """
             UPDATE leases SET owner = NULL, run_id = NULL, expires_at = NULL WHERE campaign_id = ? AND fencing_token = ? AND owner = ?
             """, arguments: [grant.campaignID, grant.fencingToken, grant.owner])

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// An unsubscribe: global (every campaign) or for one campaign.
 public struct Unsubscribe: Sendable, Equatable {
@@ -50,7 +49,7 @@ public enum ListQueries {
     /// Records an unsubscribe; returns false when the same one already exists.
     @discardableResult
     /// A forgotten person is not stored again (their hash already keeps them out): false.
-    public static func addUnsubscribe(_ db: Database, email: String, campaignID: Int64?, source: String?, now: Date) throws -> Bool {
+    public static func addUnsubscribe(_ db: any SQLConnection, email: String, campaignID: Int64?, source: String?, now: Date) throws -> Bool {
         if try ForgetQueries.isForgotten(db, email: email) { return false }
         try db.execute(sql: """
             INSERT INTO unsubscribes (email, campaign_id, source, created_at) VALUES (?, ?, ?, ?)
@@ -60,8 +59,8 @@ public enum ListQueries {
     }
 
     /// Every unsubscribe, newest first.
-    public static func unsubscribes(_ db: Database) throws -> [Unsubscribe] {
-        try Row.fetchAll(db, sql: """
+    public static func unsubscribes(_ db: any SQLConnection) throws -> [Unsubscribe] {
+        try SQLRecord.fetchAll(db, sql: """
             SELECT u.id, u.email, c.slug, u.source, u.created_at FROM unsubscribes u
             LEFT JOIN campaigns c ON c.id = u.campaign_id ORDER BY u.created_at DESC, u.id DESC
             """).map { row in
@@ -82,7 +81,7 @@ public enum ListQueries {
     }
 
     /// Adds a suppression, keeping history: a different active one is ended, not edited.
-    public static func addSuppression(_ db: Database, kind: Suppression.Kind, value: String, reason: String?, until: Date?,
+    public static func addSuppression(_ db: any SQLConnection, kind: Suppression.Kind, value: String, reason: String?, until: Date?,
                                       now: Date) throws -> SuppressionChange {
         if kind == .email, try ForgetQueries.isForgotten(db, email: value) { return .unchanged }
         let stamp = Timestamp.format(now)
@@ -100,21 +99,21 @@ public enum ListQueries {
 
     /// Ends an active suppression; returns false when there was none.
     @discardableResult
-    public static func removeSuppression(_ db: Database, kind: Suppression.Kind, value: String, now: Date) throws -> Bool {
+    public static func removeSuppression(_ db: any SQLConnection, kind: Suppression.Kind, value: String, now: Date) throws -> Bool {
         try db.execute(sql: "UPDATE suppressions SET removed_at = ? WHERE kind = ? AND value = ? AND removed_at IS NULL",
                        arguments: [Timestamp.format(now), kind.rawValue, value])
         return db.changesCount > 0
     }
 
     /// The active (not removed) suppression of a value, expired or not.
-    static func activeSuppression(_ db: Database, kind: Suppression.Kind, value: String) throws -> Suppression? {
-        try Row.fetchOne(db, sql: "SELECT \(suppressionColumns) FROM suppressions WHERE kind = ? AND value = ? AND removed_at IS NULL",
+    static func activeSuppression(_ db: any SQLConnection, kind: Suppression.Kind, value: String) throws -> Suppression? {
+        try SQLRecord.fetchOne(db, sql: "SELECT \(suppressionColumns) FROM suppressions WHERE kind = ? AND value = ? AND removed_at IS NULL",
                          arguments: [kind.rawValue, value]).map(decodeSuppression)
     }
 
     /// Suppressions not removed (expired ones included, so operators see them), or all.
-    public static func suppressions(_ db: Database, includeRemoved: Bool = false) throws -> [Suppression] {
-        try Row.fetchAll(db, sql: """
+    public static func suppressions(_ db: any SQLConnection, includeRemoved: Bool = false) throws -> [Suppression] {
+        try SQLRecord.fetchAll(db, sql: """
             SELECT \(suppressionColumns) FROM suppressions \(includeRemoved ? "" : "WHERE removed_at IS NULL")
             ORDER BY created_at DESC, id DESC
             """).map(decodeSuppression)
@@ -122,7 +121,7 @@ public enum ListQueries {
 
     private static let suppressionColumns = "id, kind, value, reason, until, created_at, removed_at"
 
-    private static func decodeSuppression(_ row: Row) -> Suppression {
+    private static func decodeSuppression(_ row: SQLRecord) -> Suppression {
         Suppression(id: row[0], kind: Suppression.Kind(rawValue: row[1]) ?? .email, value: row[2], reason: row[3],
                     until: (row[4] as String?).flatMap(Timestamp.parse), createdAt: Timestamp.parse(row[5]) ?? .distantPast,
                     removedAt: (row[6] as String?).flatMap(Timestamp.parse))
@@ -131,14 +130,14 @@ public enum ListQueries {
     // MARK: - Kill switch
 
     /// The kill switch as it is now.
-    public static func killSwitch(_ db: Database) throws -> KillSwitch {
-        let row = try Row.fetchOne(db, sql: "SELECT enabled, reason, changed_at FROM kill_switch WHERE id = 1")
+    public static func killSwitch(_ db: any SQLConnection) throws -> KillSwitch {
+        let row = try SQLRecord.fetchOne(db, sql: "SELECT enabled, reason, changed_at FROM kill_switch WHERE id = 1")
         guard let row else { return KillSwitch(enabled: false, reason: nil, changedAt: nil) }
         return KillSwitch(enabled: row[0], reason: row[1], changedAt: (row[2] as String?).flatMap(Timestamp.parse))
     }
 
     /// Turns the kill switch on or off.
-    public static func setKillSwitch(_ db: Database, enabled: Bool, reason: String?, now: Date) throws {
+    public static func setKillSwitch(_ db: any SQLConnection, enabled: Bool, reason: String?, now: Date) throws {
         try db.execute(sql: "UPDATE kill_switch SET enabled = ?, reason = ?, changed_at = ? WHERE id = 1",
                        arguments: [enabled, reason, Timestamp.format(now)])
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The SQL of mailboxes (SPEC §12): their files, pauses, and the conditional update that
 /// claims a send.
@@ -16,11 +15,11 @@ public enum MailboxQueries {
 
     /// Creates or updates each mailbox's settings; what it has sent, its warm-up day and its
     /// pause are kept.
-    public static func apply(_ db: Database, _ mailboxes: [Mailbox], now: Date) throws -> [(String, ApplyResult)] {
+    public static func apply(_ db: any SQLConnection, _ mailboxes: [Mailbox], now: Date) throws -> [(String, ApplyResult)] {
         let stamp = Timestamp.format(now)
         return try mailboxes.map { mailbox in
             let guardrails = mailbox.guardrails.map(Self.guardrailsJSON)
-            let values: StatementArguments = [
+            let values: [(any SQLBindable)?] = [
                 mailbox.timezone, mailbox.dailyCap, mailbox.warmup?.start, mailbox.warmup?.increase, mailbox.minGapSeconds,
                 mailbox.jitterSeconds, guardrails,
             ]
@@ -42,16 +41,16 @@ public enum MailboxQueries {
         }
     }
 
-    public static func all(_ db: Database) throws -> [StoredMailbox] {
-        try Row.fetchAll(db, sql: "SELECT \(columns) FROM mailboxes ORDER BY address").map(decode)
+    public static func all(_ db: any SQLConnection) throws -> [StoredMailbox] {
+        try SQLRecord.fetchAll(db, sql: "SELECT \(columns) FROM mailboxes ORDER BY address").map(decode)
     }
 
-    public static func find(_ db: Database, address: String) throws -> StoredMailbox? {
-        try Row.fetchOne(db, sql: "SELECT \(columns) FROM mailboxes WHERE address = ?", arguments: [address]).map(decode)
+    public static func find(_ db: any SQLConnection, address: String) throws -> StoredMailbox? {
+        try SQLRecord.fetchOne(db, sql: "SELECT \(columns) FROM mailboxes WHERE address = ?", arguments: [address]).map(decode)
     }
 
     /// The mailbox of an address, or a configuration error naming what to do.
-    public static func require(_ db: Database, address: String) throws -> StoredMailbox {
+    public static func require(_ db: any SQLConnection, address: String) throws -> StoredMailbox {
         guard let mailbox = try find(db, address: EmailAddress.normalize(address)) else {
             throw OutreachError.inputMissing("No mailbox \(EmailAddress.printable(address)); see `outreach mailbox list`, or add it with `outreach mailbox apply FILE.yaml`.")
         }
@@ -59,17 +58,17 @@ public enum MailboxQueries {
     }
 
     /// The mailboxes among `addresses` (the others have no mailbox limits), by address.
-    static func find(_ db: Database, addresses: [String]) throws -> [String: StoredMailbox] {
+    static func find(_ db: any SQLConnection, addresses: [String]) throws -> [String: StoredMailbox] {
         guard !addresses.isEmpty else { return [:] }
         let marks = Array(repeating: "?", count: addresses.count).joined(separator: ", ")
-        let rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM mailboxes WHERE address IN (\(marks))",
-                                    arguments: StatementArguments(addresses))
+        let rows = try SQLRecord.fetchAll(db, sql: "SELECT \(columns) FROM mailboxes WHERE address IN (\(marks))",
+                                    arguments: addresses)
         return Dictionary(uniqueKeysWithValues: try rows.map(decode).map { ($0.address, $0) })
     }
 
     /// Pauses (with the reason; `auto` when the guardrails did it) or resumes a mailbox. A
     /// resume restarts the guardrail window and brings back the leads the pause postponed.
-    public static func setStatus(_ db: Database, _ mailbox: StoredMailbox, _ status: StoredMailbox.Status, reason: String?,
+    public static func setStatus(_ db: any SQLConnection, _ mailbox: StoredMailbox, _ status: StoredMailbox.Status, reason: String?,
                                  auto: Bool = false, now: Date) throws {
         let stamp = Timestamp.format(now)
         if status == .active {
@@ -93,7 +92,7 @@ public enum MailboxQueries {
     /// the mailbox is active, under today's allowance (warm-up included) and past its gap,
     /// all judged by the row as it is inside this statement. Returns the day's allowance,
     /// or nil when the mailbox cannot send now (nothing was changed).
-    static func claim(_ db: Database, mailboxID: Int64, day: String, now: String, nextSendAt: String) throws -> Int? {
+    static func claim(_ db: any SQLConnection, mailboxID: Int64, day: String, now: String, nextSendAt: String) throws -> Int? {
         try PreparedStatement.first(db, """
             UPDATE mailboxes SET
                 sent_today = CASE WHEN day = ?1 THEN sent_today + 1 ELSE 1 END,
@@ -101,20 +100,19 @@ public enum MailboxQueries {
                 last_send_at = ?2, next_send_at = ?3, updated_at = ?2
             WHERE id = ?4 AND status = 'active'
               AND (next_send_at IS NULL OR next_send_at <= ?2)
-              AND (CASE WHEN day = ?1 THEN sent_today ELSE 0 END) < \(allowanceSQL)
-            RETURNING \(allowanceSQL)
+              AND (CASE WHEN day = ?1 THEN sent_today ELSE 0 END) < \(allowanceSQL(db.dialect))
+            RETURNING \(allowanceSQL(db.dialect))
             """, [.text(day), .text(now), .text(nextSendAt), .int(mailboxID)]) { $0.int(0) }
     }
 
     /// Today's allowance (`?1` is the day) in SQL: `Mailbox.allowance(on:firstSendDay:)`.
-    private static let allowanceSQL = """
-        (CASE WHEN warmup_start IS NULL THEN daily_cap
-              ELSE min(daily_cap, warmup_start + warmup_increase
-                   * max(0, CAST(julianday(?1) - julianday(ifnull(first_send_day, ?1)) AS INTEGER))) END)
-        """
+    private static func allowanceSQL(_ dialect: SQLDialect) -> String {
+        let day = dialect.greatest("0", dialect.daysBetween("ifnull(first_send_day, ?1)", "?1"))
+        return "(CASE WHEN warmup_start IS NULL THEN daily_cap ELSE \(dialect.least("daily_cap", "warmup_start + warmup_increase * \(day)")) END)"
+    }
 
     /// The ledger row of a claimed send, with the limits in force (read by the proof checks).
-    static func recordSend(_ db: Database, mailboxID: Int64, jobID: Int64, attempt: Int, campaignID: Int64, day: String,
+    static func recordSend(_ db: any SQLConnection, mailboxID: Int64, jobID: Int64, attempt: Int, campaignID: Int64, day: String,
                            sentAt: String, allowance: Int, nextAllowedAt: String) throws {
         try PreparedStatement.execute(db, """
             INSERT INTO mailbox_sends (mailbox_id, job_id, attempt, campaign_id, day, sent_at, allowance, next_allowed_at)
@@ -124,15 +122,15 @@ public enum MailboxQueries {
     }
 
     /// The campaigns whose file names the address (by slug), for `mailbox show`.
-    public static func campaigns(_ db: Database, using address: String) throws -> [String] {
+    public static func campaigns(_ db: any SQLConnection, using address: String) throws -> [String] {
         try CampaignQueries.all(db).filter { stored in
             stored.campaign.sender.from.contains { MailboxText.parse($0)?.address == address }
         }.map(\.slug)
     }
 
     /// Sends by campaign from the mailbox on its current day.
-    public static func sendsToday(_ db: Database, _ mailbox: StoredMailbox, now: Date) throws -> [(String, Int)] {
-        try Row.fetchAll(db, sql: """
+    public static func sendsToday(_ db: any SQLConnection, _ mailbox: StoredMailbox, now: Date) throws -> [(String, Int)] {
+        try SQLRecord.fetchAll(db, sql: """
             SELECT c.slug, count(*) FROM mailbox_sends s JOIN campaigns c ON c.id = s.campaign_id
             WHERE s.mailbox_id = ? AND s.day = ? GROUP BY c.slug ORDER BY c.slug
             """, arguments: [mailbox.id, mailbox.mailbox.day(of: now)]).map { ($0[0], $0[1]) }
@@ -150,7 +148,7 @@ public enum MailboxQueries {
         return Guardrails(stored: object)
     }
 
-    private static func decode(_ row: Row) throws -> StoredMailbox {
+    private static func decode(_ row: SQLRecord) throws -> StoredMailbox {
         let warmupStart: Int? = row["warmup_start"]
         let warmupIncrease: Int? = row["warmup_increase"]
         let mailbox = Mailbox(

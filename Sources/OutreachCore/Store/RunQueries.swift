@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// One tick of one campaign, as recorded in `runs`.
 public struct Run: Sendable, Equatable {
@@ -35,7 +34,7 @@ public struct RunCounters: Sendable, Equatable {
 
 /// The SQL for runs.
 public enum RunQueries {
-    static func insert(_ db: Database, _ run: Run) throws {
+    static func insert(_ db: any SQLConnection, _ run: Run) throws {
         try db.execute(sql: """
             INSERT INTO runs (id, campaign_id, mode, dry_run, status, owner, fencing_token, started_at, per_tick_limit,
                 daily_quota, quota_day, content_hash, tool_version)
@@ -45,13 +44,13 @@ public enum RunQueries {
                              run.contentHash, run.toolVersion])
     }
 
-    static func saveCounters(_ db: Database, runID: String, _ counters: RunCounters) throws {
+    static func saveCounters(_ db: any SQLConnection, runID: String, _ counters: RunCounters) throws {
         try db.execute(sql: """
             UPDATE runs SET considered = ?, dispatched = ?, skipped = ?, unknown_recovered = ? WHERE id = ?
             """, arguments: [counters.considered, counters.dispatched, counters.skipped, counters.unknownRecovered, runID])
     }
 
-    static func finish(_ db: Database, runID: String, status: RunStatus, stopReason: String?, finishedAt: Date,
+    static func finish(_ db: any SQLConnection, runID: String, status: RunStatus, stopReason: String?, finishedAt: Date,
                        durationMs: Int, counters: RunCounters) throws {
         try saveCounters(db, runID: runID, counters)
         try db.execute(sql: """
@@ -60,7 +59,7 @@ public enum RunQueries {
     }
 
     /// Closes runs of a campaign left `running` by a process that lost its lease or died.
-    static func closeAbandoned(_ db: Database, campaignID: Int64, at instant: Date, reason: StopReason) throws {
+    static func closeAbandoned(_ db: any SQLConnection, campaignID: Int64, at instant: Date, reason: StopReason) throws {
         // The abandoned process never wrote its counters; its decisions say what it did.
         try db.execute(sql: """
             UPDATE runs SET status = 'lease_lost', stop_reason = ?, finished_at = ?,
@@ -77,19 +76,19 @@ public enum RunQueries {
         """
 
     /// A run by id.
-    public static func find(_ db: Database, id: String) throws -> Run? {
-        try Row.fetchOne(db, sql: "SELECT \(columns) FROM runs WHERE id = ?", arguments: [id]).map(decode)
+    public static func find(_ db: any SQLConnection, id: String) throws -> Run? {
+        try SQLRecord.fetchOne(db, sql: "SELECT \(columns) FROM runs WHERE id = ?", arguments: [id]).map(decode)
     }
 
     /// The campaign's runs, newest first.
-    public static func list(_ db: Database, campaignID: Int64, limit: Int? = nil) throws -> [Run] {
-        try Row.fetchAll(db, sql: """
+    public static func list(_ db: any SQLConnection, campaignID: Int64, limit: Int? = nil) throws -> [Run] {
+        try SQLRecord.fetchAll(db, sql: """
             SELECT \(columns) FROM runs WHERE campaign_id = ? ORDER BY started_at DESC, fencing_token DESC
             \(limit.map { "LIMIT \($0)" } ?? "")
             """, arguments: [campaignID]).map(decode)
     }
 
-    private static func decode(_ row: Row) -> Run {
+    private static func decode(_ row: SQLRecord) -> Run {
         var counters = RunCounters()
         counters.considered = row[11]
         counters.dispatched = row[12]

@@ -5,11 +5,17 @@ import GRDBSQLite
 
 /// The one way into the database: opening, schema checks, and transactions.
 ///
-/// A `Store` wraps `any DatabaseWriter` (a file in production, a temporary file or memory in
-/// tests). Every write runs in a `BEGIN IMMEDIATE` transaction, so a reader-turned-writer can
-/// never deadlock and the clock is read only after the write lock is held: timestamps then
-/// follow commit order, which is what the proof checks compare.
-public struct Store: Sendable {
+/// A `Store` owns its connection privately: a SQLite file through GRDB (the default), or a
+/// PostgreSQL database through libpq (SPEC §13). Code outside runs its work through `read`,
+/// `write` and `withRollback`, each one transaction, on an `SQLConnection`.
+///
+/// Writers are serialized on both databases, so the invariants that span campaigns (one
+/// contact per cooldown per address, a mailbox's daily cap) and commit order hold exactly as
+/// on one host. SQLite's `BEGIN IMMEDIATE` takes the file's write lock; on PostgreSQL every
+/// write transaction first locks the commit-order counter's row (`FOR UPDATE`), which lasts
+/// until it commits — a row lock, not a session-level advisory lock. In both cases the clock
+/// is read after the lock is held, so timestamps follow commit order.
+public final class Store: @unchecked Sendable {
     /// How durably commits reach the disk.
     public enum Durability: Sendable {
         /// `synchronous=NORMAL`: WAL-safe against crashes, may lose the last commits on power loss.
@@ -17,9 +23,6 @@ public struct Store: Sendable {
         /// `synchronous=FULL`: every commit is on disk before it returns (live dispatch claims).
         case full
     }
-
-    /// The database connection.
-    public let writer: any DatabaseWriter
 
     /// Seconds a statement waits for another process's write lock before giving up.
     public static let busyTimeoutSeconds: TimeInterval = 10
@@ -34,18 +37,34 @@ public struct Store: Sendable {
         case polling
     }
 
-    public init(writer: any DatabaseWriter) {
-        self.writer = writer
+    private enum Backend {
+        case sqlite(DatabaseQueue)
+        case postgres(PostgresConnection)
     }
 
+    private let backend: Backend
+    /// PostgreSQL's connection serves one transaction at a time (GRDB's queue does this itself).
+    private let lock = NSLock()
+    /// Where the database is, for messages.
+    public let location: DatabaseLocation
+
+    private init(_ backend: Backend, location: DatabaseLocation) {
+        self.backend = backend
+        self.location = location
+    }
+
+    /// The dialect of the database.
+    public var dialect: SQLDialect { location.dialect }
+
     /// Opens an existing, fully migrated database; refuses anything else with a sentence that
-    /// says what to do (exit 78).
+    /// says what to do (exit 78). `path` is the `--db` value: a file or a `postgres://` URL.
     public static func open(path: String, durability: Durability = .normal, lockWait: LockWait = .backoff) throws -> Store {
-        guard FileManager.default.fileExists(atPath: path) else {
+        let location = try DatabaseLocation(path)
+        if case .sqlite = location, !FileManager.default.fileExists(atPath: path) {
             throw OutreachError.configuration("There is no database at \(path); run `outreach migrate --db \(path)` first.")
         }
         let store = try connect(path: path, durability: durability, lockWait: lockWait)
-        let status = try store.read("checking the schema") { db in try SchemaStatus.read(db) }
+        let status = try store.schemaStatus()
         if !status.unknown.isEmpty {
             throw OutreachError.configuration(
                 "The database \(path) was migrated by a newer outreach (it has \(status.unknown.joined(separator: ", "))); upgrade outreach before using it.")
@@ -57,11 +76,27 @@ public struct Store: Sendable {
         return store
     }
 
+    /// Opens or creates a database without checking its schema (for `migrate`).
+    public static func connect(path: String, durability: Durability = .normal, lockWait: LockWait = .backoff) throws -> Store {
+        let location = try DatabaseLocation(path)
+        switch location {
+        case .sqlite(let path):
+            return Store(.sqlite(try openSQLite(path: path, durability: durability, lockWait: lockWait)), location: location)
+        case .postgres(let url):
+            do {
+                let connection = try PostgresConnection(conninfo: PostgresSettings.conninfo(url))
+                try connection.executeScript(PostgresSettings.session)
+                return Store(.postgres(connection), location: location)
+            } catch let error as PostgresError {
+                throw OutreachError.wrap(error, while: "connecting to \(url)")
+            }
+        }
+    }
+
     /// SQLite's process-wide settings, applied once before the first connection opens.
     private static let configured: Bool = outreach_sqlite_configure() == 0
 
-    /// Opens or creates a database file without checking its schema (for `migrate`).
-    public static func connect(path: String, durability: Durability = .normal, lockWait: LockWait = .backoff) throws -> Store {
+    private static func openSQLite(path: String, durability: Durability, lockWait: LockWait) throws -> DatabaseQueue {
         _ = configured
         var config = Configuration()
         switch lockWait {
@@ -86,8 +121,7 @@ public struct Store: Sendable {
             try db.execute(sql: "PRAGMA journal_size_limit = 16777216")
         }
         do {
-            let queue = try DatabaseQueue(path: path, configuration: config)
-            return Store(writer: queue)
+            return try DatabaseQueue(path: path, configuration: config)
         } catch {
             throw OutreachError.wrap(error, while: "opening the database \(path)")
         }
@@ -95,23 +129,28 @@ public struct Store: Sendable {
 
     // MARK: - Migration
 
-    /// Applies pending migrations in one transaction each, after switching the file to WAL.
-    /// Returns the migrations applied by this call.
+    /// Applies pending migrations in one transaction each (SQLite: after switching the file to
+    /// WAL). Returns the migrations applied by this call.
     @discardableResult
     public func migrate() throws -> [String] {
+        let before = try schemaStatus()
+        if !before.unknown.isEmpty {
+            throw OutreachError.configuration(
+                "This database was migrated by a newer outreach (it has \(before.unknown.joined(separator: ", "))); upgrade outreach.")
+        }
         do {
-            let before = try writer.read { db in try SchemaStatus.read(db) }
-            if !before.unknown.isEmpty {
-                throw OutreachError.configuration(
-                    "This database was migrated by a newer outreach (it has \(before.unknown.joined(separator: ", "))); upgrade outreach.")
-            }
-            try writer.writeWithoutTransaction { db in
-                if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "memory" {
-                    _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            switch backend {
+            case .sqlite(let queue):
+                try queue.writeWithoutTransaction { db in
+                    if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "memory" {
+                        _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                    }
                 }
+                try SchemaMigrations.migrator().migrate(queue)
+                return before.pending
+            case .postgres(let connection):
+                return try lock.withLock { try SchemaMigrations.migrate(connection) }
             }
-            try SchemaMigrations.migrator().migrate(writer)
-            return before.pending
         } catch {
             throw OutreachError.wrap(error, while: "migrating the database")
         }
@@ -124,45 +163,73 @@ public struct Store: Sendable {
 
     // MARK: - Transactions
 
-    /// Runs `work` in a read transaction; errors are wrapped with `doing` as context.
-    public func read<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.read { db in try work(db) }
-        } catch let error as DatabaseError {
-            throw OutreachError.wrap(error, while: doing)
+    /// Runs `work` in a read transaction (one snapshot); errors are wrapped with `doing` as context.
+    public func read<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
+        try wrapping(doing) {
+            switch backend {
+            case .sqlite(let queue):
+                return try queue.read { db in try work(SQLiteConnection(db)) }
+            case .postgres(let connection):
+                return try lock.withLock {
+                    try transaction(connection, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", commit: true) { try work(connection) }
+                }
+            }
         }
     }
 
-    /// Runs `work` in a `BEGIN IMMEDIATE` transaction, committed when `work` returns and
-    /// rolled back when it throws; errors are wrapped with `doing` as context.
-    public func write<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try work(db)
-                    return .commit
-                }
-                return result!
-            }
-        } catch let error as DatabaseError {
-            throw OutreachError.wrap(error, while: doing)
-        }
+    /// Runs `work` in a write transaction holding the write lock, committed when `work`
+    /// returns and rolled back when it throws; errors are wrapped with `doing` as context.
+    public func write<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
+        try writing(doing, commit: true) { try work($0) }
     }
 
     /// Runs `work` inside one transaction that is always rolled back: `--dry-run`.
     /// `work` receives the transactions to use for its own units of work (savepoints).
     public func withRollback<T>(_ doing: String, _ work: (any DatabaseScope) throws -> T) throws -> T {
-        do {
-            return try writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try work(SavepointTransactions(db: db))
-                    return .rollback
+        try writing(doing, commit: false) { try work(SavepointTransactions(db: $0)) }
+    }
+
+    private func writing<T>(_ doing: String, commit: Bool, _ work: (any SQLConnection) throws -> T) throws -> T {
+        try wrapping(doing) {
+            switch backend {
+            case .sqlite(let queue):
+                return try queue.writeWithoutTransaction { db in
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try work(SQLiteConnection(db))
+                        return commit ? .commit : .rollback
+                    }
+                    return result!
                 }
-                return result!
+            case .postgres(let connection):
+                return try lock.withLock {
+                    try transaction(connection, begin: "BEGIN ISOLATION LEVEL READ COMMITTED", commit: commit) {
+                        try connection.execute(PostgresSettings.writeLock, [])
+                        return try work(connection)
+                    }
+                }
             }
+        }
+    }
+
+    private func transaction<T>(_ connection: PostgresConnection, begin: String, commit: Bool, _ work: () throws -> T) throws -> T {
+        try connection.executeScript(begin)
+        do {
+            let result = try work()
+            try connection.executeScript(commit ? "COMMIT" : "ROLLBACK")
+            return result
+        } catch {
+            try? connection.executeScript("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func wrapping<T>(_ doing: String, _ work: () throws -> T) throws -> T {
+        do {
+            return try work()
         } catch let error as DatabaseError {
+            throw OutreachError.wrap(error, while: doing)
+        } catch let error as PostgresError {
             throw OutreachError.wrap(error, while: doing)
         }
     }
@@ -176,23 +243,23 @@ extension Store {
     }
 }
 
-/// Where a tick's units of work run: a `Store` (real `BEGIN IMMEDIATE` transactions), or the
-/// savepoints of one transaction that is rolled back at the end (`--dry-run`). The tick is
-/// written against this, so a dry run executes exactly the code a real run does.
+/// Where a tick's units of work run: a `Store` (real transactions), or the savepoints of one
+/// transaction that is rolled back at the end (`--dry-run`). The tick is written against
+/// this, so a dry run executes exactly the code a real run does.
 public protocol DatabaseScope {
     /// Runs one unit of work atomically.
-    func write<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T
+    func write<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T
     /// Runs a read.
-    func read<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T
+    func read<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T
 }
 
 extension Store: DatabaseScope {}
 
 /// Units of work as savepoints of an enclosing transaction.
 struct SavepointTransactions: DatabaseScope {
-    let db: Database
+    let db: any SQLConnection
 
-    func write<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
+    func write<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
         do {
             var result: T?
             try db.inSavepoint {
@@ -202,13 +269,17 @@ struct SavepointTransactions: DatabaseScope {
             return result!
         } catch let error as DatabaseError {
             throw OutreachError.wrap(error, while: doing)
+        } catch let error as PostgresError {
+            throw OutreachError.wrap(error, while: doing)
         }
     }
 
-    func read<T>(_ doing: String, _ work: (Database) throws -> T) throws -> T {
+    func read<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
         do {
             return try work(db)
         } catch let error as DatabaseError {
+            throw OutreachError.wrap(error, while: doing)
+        } catch let error as PostgresError {
             throw OutreachError.wrap(error, while: doing)
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A job as the tick and the commands see it.
 public struct Job: Sendable, Equatable {
@@ -31,7 +30,7 @@ public struct Job: Sendable, Equatable {
             .map { (alias.map { "\($0)." } ?? "") + $0 }.joined(separator: ", ")
     }
 
-    init(row: Row) {
+    init(row: SQLRecord) {
         id = row[0]
         campaignID = row[1]
         leadID = row[2]
@@ -89,7 +88,7 @@ enum TickQueries {
 
     /// Due leads after the cursor, in order. A lead already decided in this run (say, one
     /// whose next step has no delay) is left for the next tick: one decision per lead per run.
-    static func dueLeads(_ db: Database, campaignID: Int64, now: String, after cursor: Cursor, runID: String,
+    static func dueLeads(_ db: any SQLConnection, campaignID: Int64, now: String, after cursor: Cursor, runID: String,
                          limit: Int) throws -> [Lead] {
         try PreparedStatement.all(db, """
             SELECT \(Lead.columns) FROM leads
@@ -103,15 +102,14 @@ enum TickQueries {
     }
 
     /// Retries that are due, in `(next_attempt_at, id)` order, after the cursor.
-    static func dueRetries(_ db: Database, campaignID: Int64, now: Date, after cursor: Cursor, limit: Int) throws -> [Job] {
-        let statement = try db.cachedStatement(sql: """
+    static func dueRetries(_ db: any SQLConnection, campaignID: Int64, now: Date, after cursor: Cursor, limit: Int) throws -> [Job] {
+        try SQLRecord.fetchAll(db, sql: """
             SELECT \(Job.columns) FROM jobs
             WHERE campaign_id = ? AND status = 'retry_scheduled' AND next_attempt_at <= ?
               AND (next_attempt_at, id) > (?, ?)
             ORDER BY next_attempt_at, id
             LIMIT ?
-            """)
-        return try Row.fetchAll(statement, arguments: [
+            """, arguments: [
             campaignID, Timestamp.format(now), cursor.time, cursor.id, limit,
         ]).map(Job.init(row:))
     }
@@ -120,7 +118,7 @@ enum TickQueries {
 
     /// What the lists say about an address right now (`now` formatted). The cooldown's
     /// last-contact lookup is separate, so a blocked address costs no extra query.
-    static func listFacts(_ db: Database, email: String, domain: String, campaignID: Int64, now: String) throws -> ComplianceFacts {
+    static func listFacts(_ db: any SQLConnection, email: String, domain: String, campaignID: Int64, now: String) throws -> ComplianceFacts {
         var facts = ComplianceFacts()
         if let scope = try PreparedStatement.first(db, """
             SELECT campaign_id, source FROM unsubscribes WHERE email = ? AND (campaign_id IS NULL OR campaign_id = ?)
@@ -147,14 +145,14 @@ enum TickQueries {
     }
 
     /// The last contact of an address by any campaign.
-    static func lastContact(_ db: Database, email: String) throws -> Date? {
+    static func lastContact(_ db: any SQLConnection, email: String) throws -> Date? {
         try PreparedStatement.first(db, "SELECT max(last_contacted_at) FROM leads WHERE email = ?", [.text(email)]) {
             $0.string(0).flatMap(Timestamp.parse)
         } ?? nil
     }
 
     /// Every fact at once (for `leads show`).
-    static func facts(_ db: Database, email: String, domain: String, campaignID: Int64, now: Date,
+    static func facts(_ db: any SQLConnection, email: String, domain: String, campaignID: Int64, now: Date,
                       needLastContact: Bool) throws -> ComplianceFacts {
         var facts = try listFacts(db, email: email, domain: domain, campaignID: campaignID, now: Timestamp.format(now))
         if needLastContact { facts.lastContactAt = try lastContact(db, email: email) }
@@ -162,14 +160,14 @@ enum TickQueries {
     }
 
     /// Units of the daily quota used on a campaign-local day.
-    static func quotaUsed(_ db: Database, campaignID: Int64, day: String) throws -> Int {
+    static func quotaUsed(_ db: any SQLConnection, campaignID: Int64, day: String) throws -> Int {
         try PreparedStatement.first(db, "SELECT count(*) FROM decisions WHERE campaign_id = ? AND quota_day = ?",
                                     [.int(campaignID), .text(day)]) { $0.int(0) } ?? 0
     }
 
     // MARK: - Writes
 
-    static func insertDecision(_ db: Database, _ row: DecisionRow) throws {
+    static func insertDecision(_ db: any SQLConnection, _ row: DecisionRow) throws {
         try PreparedStatement.execute(db, """
             INSERT INTO decisions (run_id, campaign_id, lead_id, step_index, decision, reason, job_id, job_status, attempt,
                 next_attempt_at, error, quota_day, status_after, next_action_at, decided_at, seq)
@@ -183,13 +181,12 @@ enum TickQueries {
     }
 
     /// Updates a decision once its job's send is settled (live mode's second transaction).
-    static func settleDecision(_ db: Database, runID: String, leadID: Int64, jobStatus: JobStatus, attempt: Int,
+    static func settleDecision(_ db: any SQLConnection, runID: String, leadID: Int64, jobStatus: JobStatus, attempt: Int,
                                nextAttemptAt: Date?, error: String?, statusAfter: LeadStatus, nextActionAt: String?) throws {
-        let statement = try db.cachedStatement(sql: """
+        try db.execute(sql: """
             UPDATE decisions SET job_status = ?, attempt = ?, next_attempt_at = ?, error = ?, status_after = ?, next_action_at = ?
             WHERE run_id = ? AND lead_id = ?
-            """)
-        try statement.execute(arguments: [
+            """, arguments: [
             jobStatus.rawValue, attempt, Timestamp.format(nextAttemptAt), error, statusAfter.rawValue,
             nextActionAt, runID, leadID,
         ])
@@ -197,29 +194,29 @@ enum TickQueries {
 
     /// Inserts a job with its claim's commit-order number; returns nil when its idempotency
     /// key, or its lead and step id, already has a job (a duplicate is a result, not an error).
-    static func insertJob(_ db: Database, campaignID: Int64, leadID: Int64, runID: String, key: String, stepID: String,
+    static func insertJob(_ db: any SQLConnection, campaignID: Int64, leadID: Int64, runID: String, key: String, stepID: String,
                           stepIndex: Int, mode: DispatchMode, transport: String, status: JobStatus, now: String,
                           seq: Int64, sender: String) throws -> Int64? {
-        try PreparedStatement.execute(db, """
+        try PreparedStatement.first(db, """
             INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status,
                 attempt, created_at, updated_at, seq, sender)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
+            RETURNING id
             """, [
                 .int(campaignID), .int(leadID), .text(runID), .text(key), .text(stepID), .int(stepIndex), .text(mode.rawValue),
                 .text(transport), .text(status.rawValue), .text(now), .text(now), .int(seq), .text(sender),
-            ])
-        return db.changesCount == 1 ? db.lastInsertedRowID : nil
+            ]) { $0.int64(0) }
     }
 
     /// The step ids a lead has jobs for, whatever became of them (SPEC §9.5).
-    static func receivedSteps(_ db: Database, leadID: Int64) throws -> Set<String> {
+    static func receivedSteps(_ db: any SQLConnection, leadID: Int64) throws -> Set<String> {
         Set(try PreparedStatement.all(db, "SELECT step_id FROM jobs WHERE lead_id = ?", [.int(leadID)]) { $0.string(0) ?? "" })
     }
 
     /// The stored message of the lead's latest job that went out or may have: what a
     /// threaded step replies to.
-    static func latestMessage(_ db: Database, leadID: Int64) throws -> String? {
+    static func latestMessage(_ db: any SQLConnection, leadID: Int64) throws -> String? {
         try PreparedStatement.first(db, """
             SELECT m.message FROM jobs j JOIN job_messages m ON m.job_id = j.id
             WHERE j.lead_id = ? AND j.status IN ('sent', 'sent_proof', 'unknown', 'dispatching')
@@ -227,12 +224,12 @@ enum TickQueries {
             """, [.int(leadID)]) { $0.string(0) ?? "" }
     }
 
-    static func insertMessage(_ db: Database, jobID: Int64, _ message: OutgoingMessage) throws {
+    static func insertMessage(_ db: any SQLConnection, jobID: Int64, _ message: OutgoingMessage) throws {
         try PreparedStatement.execute(db, "INSERT INTO job_messages (job_id, message) VALUES (?, ?)",
                                       [.int(jobID), .text(message.storedJSON())])
     }
 
-    static func message(_ db: Database, jobID: Int64) throws -> OutgoingMessage? {
+    static func message(_ db: any SQLConnection, jobID: Int64) throws -> OutgoingMessage? {
         try String.fetchOne(db, sql: "SELECT message FROM job_messages WHERE job_id = ?", arguments: [jobID])
             .map(OutgoingMessage.fromStoredJSON)
     }
@@ -240,13 +237,12 @@ enum TickQueries {
     /// Moves a job from the status it is expected to have (as River guards its state
     /// changes); false when it no longer has it (an operator's `jobs cancel`, say), in which
     /// case nothing was written.
-    static func updateJob(_ db: Database, jobID: Int64, from expected: JobStatus, to status: JobStatus, attempt: Int,
+    static func updateJob(_ db: any SQLConnection, jobID: Int64, from expected: JobStatus, to status: JobStatus, attempt: Int,
                           nextAttemptAt: Date?, error: String?, ambiguous: Bool = false, now: Date) throws -> Bool {
-        let statement = try db.cachedStatement(sql: """
+        try db.execute(sql: """
             UPDATE jobs SET status = ?, attempt = ?, next_attempt_at = ?, last_error = ?, ambiguous = ?, updated_at = ?
             WHERE id = ? AND status = ?
-            """)
-        try statement.execute(arguments: [
+            """, arguments: [
             status.rawValue, attempt, Timestamp.format(nextAttemptAt), error, ambiguous, Timestamp.format(now), jobID,
             expected.rawValue,
         ])
@@ -255,7 +251,7 @@ enum TickQueries {
 
     /// Moves a lead: status, step, due time, contact time, and why it is blocked or failed.
     /// `sender`: the address of the lead's first message; a lead that has one keeps it.
-    static func updateLead(_ db: Database, leadID: Int64, status: LeadStatus, stepIndex: Int, nextActionAt: String?,
+    static func updateLead(_ db: any SQLConnection, leadID: Int64, status: LeadStatus, stepIndex: Int, nextActionAt: String?,
                            lastContactedAt: String?, blockedReason: String?, now: String, sender: String? = nil) throws {
         try PreparedStatement.execute(db, """
             UPDATE leads SET status = ?, step_index = ?, next_action_at = ?, last_contacted_at = ?, blocked_reason = ?,
@@ -268,14 +264,14 @@ enum TickQueries {
     }
 
     /// Moves only a lead's due time (window, cooldown).
-    static func postponeLead(_ db: Database, leadID: Int64, until: String, now: String) throws {
+    static func postponeLead(_ db: any SQLConnection, leadID: Int64, until: String, now: String) throws {
         try PreparedStatement.execute(db, "UPDATE leads SET next_action_at = ?, updated_at = ? WHERE id = ?",
                                       [.text(until), .text(now), .int(leadID)])
     }
 
     /// Turns jobs left `dispatching` by earlier runs into `unknown`, recording which run found
     /// them; returns their ids.
-    static func recoverInFlight(_ db: Database, campaignID: Int64, runID: String, now: Date) throws -> [Int64] {
+    static func recoverInFlight(_ db: any SQLConnection, campaignID: Int64, runID: String, now: Date) throws -> [Int64] {
         let ids = try Int64.fetchAll(db, sql: "SELECT id FROM jobs WHERE campaign_id = ? AND status = 'dispatching' ORDER BY id",
                                      arguments: [campaignID])
         let stamp = Timestamp.format(now)

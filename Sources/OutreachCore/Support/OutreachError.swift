@@ -69,10 +69,35 @@ public struct OutreachError: Error, CustomStringConvertible, Equatable, Sendable
                 return .io("Database error while \(doing): \(error.message ?? "\(error.resultCode)").")
             }
         }
+        if let error = error as? PostgresError {
+            return wrap(postgres: error, while: doing)
+        }
         if let error = error as? CocoaError {
             return .io("File error while \(doing): \(error.localizedDescription).")
         }
         return .unexpected("Unexpected error while \(doing): \(error).")
+    }
+}
+
+extension OutreachError {
+    /// PostgreSQL's errors by SQLSTATE class, mapped as the SQLite ones are.
+    static func wrap(postgres error: PostgresError, while doing: String) -> OutreachError {
+        let state = error.sqlState
+        switch state {
+        case "40001", "40P01", "55P03", "57014", "25P03":
+            return .temporary(
+                "The database stayed busy while \(doing) (\(error.message)); try again.")
+        case "28000", "28P01", "3D000", "42501":
+            return .configuration("PostgreSQL refused \(doing): \(error.message); check --db, PGPASSWORD or ~/.pgpass, and the database's permissions.")
+        default:
+            if state.hasPrefix("08") || state.hasPrefix("57P") {
+                return .temporary("Cannot reach PostgreSQL while \(doing): \(error.message); try again when the server is back.")
+            }
+            if state.hasPrefix("53") {
+                return .io("The database server is out of resources while \(doing): \(error.message).")
+            }
+            return .io("Database error while \(doing): \(error.message) (SQLSTATE \(state)).")
+        }
     }
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Why a lead is or is not eligible right now, in words (`leads show`).
 ///
@@ -54,7 +53,7 @@ public struct LeadInspection: Sendable {
 
     /// Inspects the lead with this address in the campaign.
     /// With `secrets`, it also renders the next step, to tell a missing template variable.
-    public static func inspect(_ db: Database, campaign stored: StoredCampaign, email: String, now: Date,
+    public static func inspect(_ db: any SQLConnection, campaign stored: StoredCampaign, email: String, now: Date,
                                killSwitch: KillSwitch, secrets: SecretEnvironment? = nil) throws -> LeadInspection {
         let normalized = EmailAddress.normalize(email)
         guard let lead = try LeadQueries.find(db, campaignID: stored.id, email: normalized) else {
@@ -62,7 +61,7 @@ public struct LeadInspection: Sendable {
                 "Campaign \(stored.slug) has no lead \(EmailAddress.printable(normalized)); `outreach leads list \(stored.slug)` shows its leads.")
         }
         let jobs = try JobQueries.forLead(db, leadID: lead.id)
-        let decisions = try Row.fetchAll(db, sql: """
+        let decisions = try SQLRecord.fetchAll(db, sql: """
             SELECT run_id, decided_at, decision, reason, job_id FROM decisions WHERE lead_id = ? ORDER BY id
             """, arguments: [lead.id]).map {
             DecisionSummary(runID: $0[0], decidedAt: Timestamp.parse($0[1]) ?? .distantPast, kind: $0[2], reason: $0[3], jobID: $0[4])
@@ -73,7 +72,7 @@ public struct LeadInspection: Sendable {
                               progress: "The lead " + StepPlan.explain(steps: stored.campaign.steps, received: jobs.map(\.stepID)) + ".")
     }
 
-    private static func explain(_ db: Database, stored: StoredCampaign, lead: Lead, jobs: [Job], now: Date,
+    private static func explain(_ db: any SQLConnection, stored: StoredCampaign, lead: Lead, jobs: [Job], now: Date,
                                 killSwitch: KillSwitch, secrets: SecretEnvironment?) throws -> String {
         let campaign = stored.campaign
         switch lead.status {
@@ -140,7 +139,7 @@ public struct LeadInspection: Sendable {
 
     /// From which mailbox, and when it can send (SPEC §12): the lead's own, or at its first
     /// message the one the rotation would pick.
-    private static func senderClause(_ db: Database, campaign: Campaign, lead: Lead, at: Date) throws -> String {
+    private static func senderClause(_ db: any SQLConnection, campaign: Campaign, lead: Lead, at: Date) throws -> String {
         let addresses = campaign.sender.from.compactMap { MailboxText.parse($0)?.address }
         let mailboxes = try MailboxQueries.find(db, addresses: lead.sender.map { [$0] } ?? addresses)
         func describe(_ address: String) -> String {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 
 /// One tick of one campaign (SPEC §4): lease, gates, recovery, retries, due leads, finish.

@@ -115,7 +115,12 @@ public enum LeaseOwner {
         return errno != ESRCH
     }
 
+    /// This host's name in owner strings: `OUTREACH_HOST` when set (containers often share
+    /// host names, SPEC §13), else the system's host name.
     static func hostName() -> String {
+        if let name = ProcessInfo.processInfo.environment["OUTREACH_HOST"], !name.isEmpty {
+            return name.replacingOccurrences(of: ":", with: "_")
+        }
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

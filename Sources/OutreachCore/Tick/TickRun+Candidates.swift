@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 
 /// A dispatch decided and claimed in this transaction, not yet recorded as sent.
@@ -31,7 +30,7 @@ extension TickRun {
 
     /// SPEC §4 step 5 for one due lead: decide, and apply the decision in this transaction.
     /// The step it gets is chosen by step id (`StepPlan`), not by its position.
-    func considerLead(_ db: Database, _ lead: Lead) throws -> GroupResult {
+    func considerLead(_ db: any SQLConnection, _ lead: Lead) throws -> GroupResult {
         counters.considered += 1
         // A lead that was never sent anything has no jobs (a claim makes it wait, a cancel fails it).
         let received = lead.status == .new ? [] : try TickQueries.receivedSteps(db, leadID: lead.id)
@@ -127,14 +126,14 @@ extension TickRun {
     }
 
     /// A lead that waits for its mailbox: its due time moves, nothing else.
-    private func postpone(_ db: Database, _ lead: Lead, stepIndex: Int, _ kind: DecisionKind, until: Date, reason: String) throws {
+    private func postpone(_ db: any SQLConnection, _ lead: Lead, stepIndex: Int, _ kind: DecisionKind, until: Date, reason: String) throws {
         try TickQueries.postponeLead(db, leadID: lead.id, until: stamps.format(until), now: stamps.format(now))
         try decide(db, lead, stepIndex: stepIndex, kind, reason: reason, statusAfter: lead.status, nextActionAt: stamps.format(until))
     }
 
     /// The mailbox said no to a claim the group's copy of it allowed (another process took
     /// the unit or the gap first): the lead waits for what the mailbox says now.
-    private func postponeForLostClaim(_ db: Database, _ lead: Lead, stepIndex: Int) throws {
+    private func postponeForLostClaim(_ db: any SQLConnection, _ lead: Lead, stepIndex: Int) throws {
         if case .postpone(let kind, let until, let reason) = chooseSender(for: lead) {
             try postpone(db, lead, stepIndex: stepIndex, kind, until: until, reason: reason)
         } else {
@@ -146,7 +145,7 @@ extension TickRun {
     /// Gathers the facts and judges a lead for `stepIndex`. Facts are looked up only as far
     /// as the rules' order needs them: a DNC lead costs no query, a listed address no
     /// last-contact lookup; `Eligibility` alone decides.
-    func verdict(_ db: Database, _ lead: Lead, stepIndex: Int) throws -> Verdict {
+    func verdict(_ db: any SQLConnection, _ lead: Lead, stepIndex: Int) throws -> Verdict {
         let instant = now
         let zone = campaign.window.recipientTimezone ? (lead.timezone ?? campaign.timezone) : campaign.timezone
         let context = Eligibility.Context(
@@ -168,7 +167,7 @@ extension TickRun {
 
     /// Before a late send: is the claimed lead still free of every opt-out? If not, the job
     /// is cancelled unsent and the lead blocked, in this transaction.
-    func confirmClaim(_ db: Database, _ pending: PendingDispatch) throws -> Bool {
+    func confirmClaim(_ db: any SQLConnection, _ pending: PendingDispatch) throws -> Bool {
         let lead = try LeadQueries.find(db, id: pending.lead.id) ?? pending.lead
         guard case .block(let kind, let reason) = try verdict(db, lead, stepIndex: pending.stepIndex) else { return true }
         guard try TickQueries.updateJob(db, jobID: pending.jobID, from: .dispatching, to: .cancelled, attempt: pending.attempt,
@@ -188,7 +187,7 @@ extension TickRun {
     /// In live mode, asks the transport's breaker; when it is open the lead is left untouched
     /// with `skipped_circuit_open` and the run stops. A trial after the cool-down is marked
     /// `half_open` in this transaction, before the send.
-    func breakerStop(_ db: Database, _ lead: Lead, stepIndex: Int,
+    func breakerStop(_ db: any SQLConnection, _ lead: Lead, stepIndex: Int,
                              job: JobNote? = nil)
         throws -> GroupResult?
     {
@@ -211,7 +210,7 @@ extension TickRun {
     }
 
     /// Feeds a send's outcome to the transport's breaker.
-    func recordBreaker(_ db: Database, _ outcome: SendOutcome) throws {
+    func recordBreaker(_ db: any SQLConnection, _ outcome: SendOutcome) throws {
         guard request.mode == .live else { return }
         let key = transport.breakerKey
         let instant = now

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The sender a message goes from, and its mailbox when the address has one.
 struct SenderChoice {
@@ -28,7 +27,7 @@ extension TickRun {
     static let unassignedRecheck: TimeInterval = 3600
 
     /// Reads the campaign's mailboxes for this group and applies their guardrails.
-    func loadMailboxes(_ db: Database) throws {
+    func loadMailboxes(_ db: any SQLConnection) throws {
         mailboxes = try MailboxQueries.find(db, addresses: senderAddresses)
         let instant = now
         for (address, mailbox) in mailboxes where mailbox.status == .active {
@@ -44,7 +43,7 @@ extension TickRun {
     }
 
     /// The campaign's own guardrails, before a group dispatches; the reason when it paused now.
-    func campaignGuardrailStop(_ db: Database) throws -> String? {
+    func campaignGuardrailStop(_ db: any SQLConnection) throws -> String? {
         let guardrails = campaign.effectiveGuardrails
         let key = "campaign"
         guard guardrailsMayTrip(key, minSends: guardrails.minSends) else { return nil }
@@ -131,7 +130,7 @@ extension TickRun {
 
     /// Counts a send against the chosen mailbox (the conditional update) and writes its
     /// ledger row. False when the mailbox could not send after all (nothing was written).
-    func claimMailbox(_ db: Database, _ choice: SenderChoice, jobKey: String) throws -> MailboxClaim? {
+    func claimMailbox(_ db: any SQLConnection, _ choice: SenderChoice, jobKey: String) throws -> MailboxClaim? {
         guard let mailbox = choice.mailbox else { return MailboxClaim(mailboxID: nil, day: "", allowance: 0, nextAllowedAt: "") }
         let instant = now
         let day = mailbox.mailbox.day(of: instant)
@@ -152,7 +151,7 @@ extension TickRun {
     }
 
     /// The ledger row of a claimed mailbox send, once its job exists.
-    func recordMailboxSend(_ db: Database, _ claim: MailboxClaim, jobID: Int64, attempt: Int) throws {
+    func recordMailboxSend(_ db: any SQLConnection, _ claim: MailboxClaim, jobID: Int64, attempt: Int) throws {
         guard let mailboxID = claim.mailboxID else { return }
         try MailboxQueries.recordSend(db, mailboxID: mailboxID, jobID: jobID, attempt: attempt, campaignID: campaignID, day: claim.day,
                                       sentAt: stamps.format(now), allowance: claim.allowance, nextAllowedAt: claim.nextAllowedAt)
@@ -160,7 +159,7 @@ extension TickRun {
 
     /// The message a threaded step replies to: the lead's latest message that went out (or
     /// may have).
-    func threadParent(_ db: Database, leadID: Int64) throws -> MessageBuilder.ThreadParent? {
+    func threadParent(_ db: any SQLConnection, leadID: Int64) throws -> MessageBuilder.ThreadParent? {
         guard let json = try TickQueries.latestMessage(db, leadID: leadID) else { return nil }
         let parent = try OutgoingMessage.fromStoredJSON(json)
         return .init(subject: parent.subject, messageID: parent.messageID, references: parent.references)

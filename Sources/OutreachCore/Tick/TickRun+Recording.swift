@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 
 /// The writes of a dispatch: the claim, the sent message, the settled outcome, the decision row.
@@ -8,7 +7,7 @@ extension TickRun {
 
     /// Live claim: the job is `dispatching` (durably, before the send), the lead waits for
     /// the result, and the decision uses a unit of quota and carries the claim's number.
-    func recordClaim(_ db: Database, _ pending: PendingDispatch, seq: Int64) throws {
+    func recordClaim(_ db: any SQLConnection, _ pending: PendingDispatch, seq: Int64) throws {
         let instant = now
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: pending.lead.status, stepIndex: pending.lead.stepIndex,
                                    nextActionAt: nil, lastContactedAt: stamps.format(pending.lead.lastContactedAt), blockedReason: nil,
@@ -19,7 +18,7 @@ extension TickRun {
 
     /// A sent message: the job is final and the lead moves on to its next step by id (or
     /// completes). `step_index` counts the steps the lead has been sent.
-    func recordSent(_ db: Database, _ pending: PendingDispatch, jobStatus: JobStatus, seq: Int64? = nil) throws {
+    func recordSent(_ db: any SQLConnection, _ pending: PendingDispatch, jobStatus: JobStatus, seq: Int64? = nil) throws {
         let instant = now
         let next = nextAction(after: pending.stepID, received: pending.received, at: instant)
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: next.status, stepIndex: pending.lead.stepIndex + 1,
@@ -46,7 +45,7 @@ extension TickRun {
     /// Live mode's second transaction: what the transport said, applied to job, lead and
     /// decision (SPEC §4 steps 7–8, §9.1). The job must still be `dispatching`; if an
     /// operator changed it meanwhile, their change stands and nothing is written.
-    func settle(_ db: Database, _ pending: PendingDispatch, outcome: SendOutcome) throws {
+    func settle(_ db: any SQLConnection, _ pending: PendingDispatch, outcome: SendOutcome) throws {
         let instant = now
         try recordBreaker(db, outcome)
         func move(to status: JobStatus, nextAttemptAt: Date? = nil, error: String?, ambiguous: Bool = false) throws -> Bool {
@@ -97,7 +96,7 @@ extension TickRun {
 
     /// A failure that proves the message was not accepted (or, for an idempotent transport,
     /// one that may be repeated): another attempt after the backoff, or `dead`.
-    private func retryOrGiveUp(_ db: Database, _ pending: PendingDispatch, error: String, ambiguous: Bool,
+    private func retryOrGiveUp(_ db: any SQLConnection, _ pending: PendingDispatch, error: String, ambiguous: Bool,
                                move: (JobStatus, Date?, String?, Bool) throws -> Bool) throws {
         switch backoff.next(afterFailedAttempt: pending.attempt, key: pending.key, now: now) {
         case .retry(let at):
@@ -122,7 +121,7 @@ extension TickRun {
     }
 
     /// The lead of a failed job leaves the sequence with the reason (the job was moved already).
-    private func fail(_ db: Database, _ pending: PendingDispatch, jobStatus: JobStatus, leadStatus: LeadStatus, error: String,
+    private func fail(_ db: any SQLConnection, _ pending: PendingDispatch, jobStatus: JobStatus, leadStatus: LeadStatus, error: String,
                       reason: String) throws {
         let instant = now
         try TickQueries.updateLead(db, leadID: pending.lead.id, status: leadStatus, stepIndex: pending.lead.stepIndex,
@@ -134,7 +133,7 @@ extension TickRun {
     }
 
     /// Records one decision row and counts it.
-    func decide(_ db: Database, _ lead: Lead, stepIndex: Int, _ kind: DecisionKind, reason: String?, statusAfter: LeadStatus,
+    func decide(_ db: any SQLConnection, _ lead: Lead, stepIndex: Int, _ kind: DecisionKind, reason: String?, statusAfter: LeadStatus,
                 nextActionAt: String?, job: JobNote? = nil, usesQuota: Bool = false, seq: Int64? = nil) throws {
         try TickQueries.insertDecision(db, DecisionRow(
             runID: state.grant.runID, campaignID: campaignID, leadID: lead.id, stepIndex: stepIndex, kind: kind, reason: reason,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 
 /// SPEC §4 step 4 and §9.1: due retries, judged like leads, re-sent with their stored message.
@@ -10,7 +9,7 @@ extension TickRun {
     /// attempt with the stored message and the same idempotency key. A job whose last
     /// attempt may have reached the provider is retried only inside the transport's
     /// idempotency window; after it, it becomes `unknown` (SPEC §9.1).
-    func considerRetry(_ db: Database, _ job: Job) throws -> GroupResult {
+    func considerRetry(_ db: any SQLConnection, _ job: Job) throws -> GroupResult {
         guard let lead = try LeadQueries.find(db, id: job.leadID) else { return .proceed }
         counters.considered += 1
         let instant = now
@@ -110,7 +109,7 @@ extension TickRun {
 
     /// A retry that must not be sent any more: the job is cancelled and the lead goes on with
     /// whatever step comes next for it (`others`: the steps it has besides the job's).
-    private func cancelRetry(_ db: Database, _ job: Job, lead: Lead, others: Set<String>, reason: String) throws -> GroupResult {
+    private func cancelRetry(_ db: any SQLConnection, _ job: Job, lead: Lead, others: Set<String>, reason: String) throws -> GroupResult {
         let instant = now
         guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .cancelled, attempt: job.attempt,
                                         nextAttemptAt: nil, error: "cancelled: \(reason)", now: instant)
@@ -126,7 +125,7 @@ extension TickRun {
 
     /// A job whose answer never came, past the provider's idempotency window: repeating it
     /// could now deliver a second copy, so it becomes `unknown` for the operator to decide.
-    private func expireAmbiguous(_ db: Database, _ job: Job, lead: Lead, window: Int) throws -> GroupResult {
+    private func expireAmbiguous(_ db: any SQLConnection, _ job: Job, lead: Lead, window: Int) throws -> GroupResult {
         let error = "no answer came and the first attempt is older than the \(DurationText.format(window)) idempotency window; "
             + "it may or may not have been sent (see `outreach jobs retry`)"
         guard try TickQueries.updateJob(db, jobID: job.id, from: .retryScheduled, to: .unknown, attempt: job.attempt,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 
 /// The state and phases of one running tick, after its lease was taken.
@@ -224,7 +223,7 @@ final class TickRun {
 
     /// One transaction: lease check, stop checks, then candidates until the group is full,
     /// a live claim needs sending, or something stops the run.
-    private func processGroup(_ db: Database, phase: Phase, cursor: inout TickQueries.Cursor) throws -> GroupResult {
+    private func processGroup(_ db: any SQLConnection, phase: Phase, cursor: inout TickQueries.Cursor) throws -> GroupResult {
         try guardLease(db)
         try refreshQuota(db)
         try loadMailboxes(db)
@@ -272,7 +271,7 @@ final class TickRun {
 
     /// Pause and kill switch, re-read inside the transaction before any dispatch. The lead
     /// that would have been next gets the `stopped_*` decision, untouched.
-    private func midRunStop(_ db: Database, first lead: Lead, stepIndex: Int) throws -> StopReason? {
+    private func midRunStop(_ db: any SQLConnection, first lead: Lead, stepIndex: Int) throws -> StopReason? {
         let (status, _) = try CampaignQueries.status(db, id: campaignID)
         let reason: StopReason?
         let kind: DecisionKind
@@ -298,7 +297,7 @@ final class TickRun {
     }
 
     /// Checks the fencing token and renews the lease when half of it has passed.
-    func guardLease(_ db: Database) throws {
+    func guardLease(_ db: any SQLConnection) throws {
         guard try LeaseQueries.isCurrent(db, state.grant) else { throw LeaseLost() }
         lastLeaseCheck = ContinuousClock.now
         let instant = now
@@ -309,7 +308,7 @@ final class TickRun {
     }
 
     /// Recounts the quota when the campaign-local day changed during the run.
-    private func refreshQuota(_ db: Database) throws {
+    private func refreshQuota(_ db: any SQLConnection) throws {
         let day = QuotaDay.of(now, in: campaign.timeZone)
         guard day != state.quotaDay else { return }
         state.quotaDay = day

@@ -98,17 +98,17 @@ final class Fixture: @unchecked Sendable {
     /// Decisions of a run as (email, decision) pairs, in processing order.
     func decisions(runID: String) throws -> [(email: String, decision: String)] {
         try store.read("decisions") { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRecord.fetchAll(db, sql: """
                 SELECT l.email, d.decision FROM decisions d JOIN leads l ON l.id = d.lead_id WHERE d.run_id = ? ORDER BY d.id
                 """, arguments: [runID]).map { ($0[0], $0[1]) }
         }
     }
 
-    func scalar(_ sql: String, _ arguments: StatementArguments = []) throws -> Int {
+    func scalar(_ sql: String, _ arguments: [(any SQLBindable)?] = []) throws -> Int {
         try store.read("scalar") { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
     }
 
-    func execute(_ sql: String, _ arguments: StatementArguments = []) throws {
+    func execute(_ sql: String, _ arguments: [(any SQLBindable)?] = []) throws {
         try store.write("execute") { db in try db.execute(sql: sql, arguments: arguments) }
     }
 

@@ -1,0 +1,169 @@
+import Foundation
+
+/// An error PostgreSQL reported, with its SQLSTATE (`OutreachError.wrap` maps it to an exit code).
+struct PostgresError: Error, CustomStringConvertible {
+    /// The five-character SQLSTATE; empty when the connection itself failed.
+    let sqlState: String
+    let message: String
+
+    var description: String { message }
+}
+
+/// `SQLConnection` on PostgreSQL, through libpq's synchronous API in text format.
+///
+/// Each distinct statement is prepared once per connection (`?` placeholders become `$n`),
+/// so the tick's hot statements are parsed and planned once, as SQLite's statement cache
+/// does. Not thread-safe: `Store` hands it to one transaction at a time.
+final class PostgresConnection: SQLConnection {
+    private let connection: LibPQ.Conn
+    private var prepared: [String: String] = [:]
+    private(set) var changesCount = 0
+    private var savepoints = 0
+    var dialect: SQLDialect { .postgres }
+
+    /// Connects; `conninfo` is a `postgres://` URL. libpq reads the password from
+    /// `PGPASSWORD` or `~/.pgpass` itself.
+    init(conninfo: String) throws {
+        guard let api = LibPQ.loaded else {
+            throw OutreachError.configuration(
+                "PostgreSQL needs the libpq client library, which is not installed; install it (Debian: apt-get install libpq5) or use a SQLite --db path.")
+        }
+        guard let connection = api.connectdb(conninfo) else {
+            throw PostgresError(sqlState: "", message: "out of memory")
+        }
+        guard api.status(connection) == LibPQ.connectionOK else {
+            let message = api.errorMessage(connection).map { String(cString: $0) } ?? "unknown error"
+            api.finish(connection)
+            throw PostgresError(sqlState: "08001", message: message.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        // Notices ("relation already exists, skipping") are not for the operator's terminal.
+        _ = api.setNoticeProcessor(connection, { _, _ in }, nil)
+        self.connection = connection
+    }
+
+    deinit {
+        LibPQ.api.finish(connection)
+    }
+
+    func scan(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws -> Bool) throws {
+        let name = try statementName(sql)
+        let texts = values.map { $0.text.map { strdup($0)! } }
+        defer { texts.forEach { free($0) } }
+        let pointers = texts.map { UnsafePointer<CChar>($0) }
+        let result = pointers.withUnsafeBufferPointer { buffer in
+            LibPQ.api.execPrepared(connection, name, Int32(values.count), buffer.baseAddress, nil, nil, 0)
+        }
+        let checked = try check(result, sql: sql)
+        defer { LibPQ.api.clear(checked) }
+        changesCount = LibPQ.api.cmdTuples(checked).flatMap { Int(String(cString: $0)) } ?? 0
+        let rows = LibPQ.api.ntuples(checked)
+        var row: Int32 = 0
+        while row < rows {
+            guard try body(SQLRow(source: .postgres(result: checked, row: row))) else { return }
+            row += 1
+        }
+    }
+
+    func inSavepoint(_ work: () throws -> SavepointCompletion) throws {
+        savepoints += 1
+        let name = "s\(savepoints)"
+        defer { savepoints -= 1 }
+        try executeScript("SAVEPOINT \(name)")
+        let completion: SavepointCompletion
+        do {
+            completion = try work()
+        } catch {
+            try? executeScript("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
+            throw error
+        }
+        switch completion {
+        case .commit: try executeScript("RELEASE SAVEPOINT \(name)")
+        case .rollback: try executeScript("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
+        }
+    }
+
+    func executeScript(_ sql: String) throws {
+        let result = LibPQ.api.exec(connection, sql)
+        LibPQ.api.clear(try check(result, sql: sql))
+    }
+
+    // MARK: - Statements
+
+    private func statementName(_ sql: String) throws -> String {
+        if let name = prepared[sql] { return name }
+        let name = "o\(prepared.count + 1)"
+        let result = LibPQ.api.prepare(connection, name, PostgresSQL.translate(sql), 0, nil)
+        LibPQ.api.clear(try check(result, sql: sql))
+        prepared[sql] = name
+        return name
+    }
+
+    private func check(_ result: LibPQ.Result?, sql: String) throws -> LibPQ.Result {
+        guard let result else {
+            throw PostgresError(sqlState: "08006", message: LibPQ.api.errorMessage(connection).map { String(cString: $0) } ?? "connection lost")
+        }
+        let status = LibPQ.api.resultStatus(result)
+        guard status == LibPQ.commandOK || status == LibPQ.tuplesOK else {
+            let state = LibPQ.api.resultErrorField(result, LibPQ.sqlStateField).map { String(cString: $0) } ?? "08006"
+            let message = (LibPQ.api.resultErrorMessage(result).map { String(cString: $0) } ?? "error")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            LibPQ.api.clear(result)
+            throw PostgresError(sqlState: state, message: message)
+        }
+        return result
+    }
+}
+
+/// The one translation of outreach's SQL into PostgreSQL's: `?` and `?N` parameters become
+/// `$n`, and SQLite's `ifnull` becomes `coalesce`. Everything else is written in the subset
+/// both understand (or switches on `SQLDialect` where it cannot be).
+enum PostgresSQL {
+    static func translate(_ sql: String) -> String {
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var next = 0
+        var quote: Character?
+        var index = sql.startIndex
+        while index < sql.endIndex {
+            let character = sql[index]
+            if let open = quote {
+                out.append(character)
+                if character == open { quote = nil }
+                index = sql.index(after: index)
+                continue
+            }
+            switch character {
+            case "'", "\"":
+                quote = character
+                out.append(character)
+                index = sql.index(after: index)
+            case "?":
+                index = sql.index(after: index)
+                var digits = ""
+                while index < sql.endIndex, let digit = sql[index].wholeNumberValue, digit >= 0 {
+                    digits.append(sql[index])
+                    index = sql.index(after: index)
+                }
+                if digits.isEmpty {
+                    next += 1
+                    out += "$\(next)"
+                } else {
+                    out += "$\(digits)"
+                }
+            case "i", "I":
+                let previous = out.last
+                if sql[index...].prefix(7).lowercased() == "ifnull(", !(previous?.isLetter ?? false), previous != "_" {
+                    out += "coalesce("
+                    index = sql.index(index, offsetBy: 7)
+                } else {
+                    out.append(character)
+                    index = sql.index(after: index)
+                }
+            default:
+                out.append(character)
+                index = sql.index(after: index)
+            }
+        }
+        return out
+    }
+}
