@@ -81,10 +81,13 @@ let package = Package(
             name: "outreach-serve",
             dependencies: ["OutreachServe", "OutreachCore", .product(name: "Logging", package: "swift-log")]
         ),
+        // What both test targets share: which database the shared suites run on, and a real
+        // PostgreSQL server for them.
+        .target(name: "OutreachTestSupport", path: "Tests/OutreachTestSupport"),
         .testTarget(
             name: "OutreachCoreTests",
             dependencies: [
-                "OutreachCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "OutreachCore", "OutreachTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -94,7 +97,7 @@ let package = Package(
         .testTarget(name: "OutreachServeTests", dependencies: ["OutreachServe", "OutreachCore"]),
         .testTarget(
             name: "outreachTests",
-            dependencies: ["outreach", "outreach-http", "outreach-serve", "OutreachCore"],
+            dependencies: ["outreach", "outreach-http", "outreach-serve", "OutreachCore", "OutreachTestSupport"],
             // Scripts the tests run as real peers (a sendmail stand-in, an HTTP API).
             exclude: ["Fixtures"]
         ),

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import OutreachCore
+import OutreachTestSupport
 
 /// Proof artifacts (SPEC §6): pure functions of the database, honest checks that catch
 /// planted violations, safe CSV and Markdown, safe paths.
@@ -125,6 +126,25 @@ struct ArtifactsTests {
         for other in ProofChecks.all {
             #expect(try violations(fixture, other.name, runID: report.runID) == 0, "\(other.name) is 0 before planting")
         }
+        if TestDatabase.isPostgres {
+            // A tampered database: the rows as planted (through the triggers, as on SQLite), UNIQUE keys dropped.
+            let tamper = check == "duplicate_idempotency_keys" || check == "same_step_twice"
+                ? """
+                  ALTER TABLE jobs DROP CONSTRAINT jobs_idempotency_key_key; ALTER TABLE jobs DROP CONSTRAINT jobs_lead_id_step_id_duplicate_of_key;
+                  INSERT INTO jobs SELECT id + 100, campaign_id, lead_id, run_id, \(check == "same_step_twice" ? "idempotency_key || ':again'" : "idempotency_key"),
+                      step_id, step_index, mode, transport, status, attempt, next_attempt_at, last_error, created_at, updated_at, seq, ambiguous,
+                      duplicate_of, sender FROM jobs WHERE id = 1
+                  """
+                : plant
+            let result = try PostgresTestServer.psql(fixture.path, tamper)
+            #expect(result.status == 0, "\(result.output)")
+        } else {
+            try plantInSQLite(fixture, check: check, plant: plant)
+        }
+        #expect(try violations(fixture, check, runID: report.runID) > 0, "\(check) catches the planted row")
+    }
+
+    private func plantInSQLite(_ fixture: Fixture, check: String, plant: String) throws {
         try DatabaseQueue(path: fixture.path).writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             if check == "duplicate_idempotency_keys" || check == "same_step_twice" {
@@ -140,7 +160,6 @@ struct ArtifactsTests {
                 try db.execute(sql: plant)
             }
         }
-        #expect(try violations(fixture, check, runID: report.runID) > 0, "\(check) catches the planted row")
     }
 
     @Test("a violation planted in the same second is found: the checks compare commit order, not timestamps")
@@ -158,7 +177,7 @@ struct ArtifactsTests {
             try ListQueries.addUnsubscribe(db, email: "ada@example.org", campaignID: 1, source: nil, now: fixture.clock.now())
         }
         #expect(try violations(fixture, "jobs_for_unsubscribed", runID: report.runID) == 0)
-        #expect(try fixture.scalar("SELECT count(DISTINCT created_at) FROM (SELECT created_at FROM unsubscribes UNION ALL SELECT created_at FROM jobs)") == 1,
+        #expect(try fixture.scalar("SELECT count(DISTINCT created_at) FROM (SELECT created_at FROM unsubscribes UNION ALL SELECT created_at FROM jobs) AS v") == 1,
                 "everything happened within one second")
         // When: ada's job is moved by hand onto bob, who had unsubscribed before it was created.
         try fixture.execute("UPDATE jobs SET lead_id = (SELECT id FROM leads WHERE email = 'bob@example.org')")

@@ -150,7 +150,7 @@ struct LiveTickTests {
         #expect(try job(fixture).status == .sent, "the send in flight is still recorded")
     }
 
-    @Test("a crash between claim and result leaves the job unknown; it is never re-sent until an operator retries it")
+    @Test("a crash between claim and result leaves the job unknown; it is never re-sent until an operator retries it", .sqliteClockLeases)
     func crashRecovery() throws {
         let fixture = try approvedFixture(leads: ["ada@example.org", "bob@example.org"])
         let other = try fixture.otherConnection()

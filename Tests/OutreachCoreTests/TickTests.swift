@@ -41,7 +41,7 @@ struct TickTests {
         for _ in 0..<5 { try fixture.tick() }
 
         #expect(try fixture.jobs().count == 2)
-        #expect(try fixture.scalar("SELECT count(*) FROM (SELECT idempotency_key FROM jobs GROUP BY 1 HAVING count(*) > 1)") == 0)
+        #expect(try fixture.scalar("SELECT count(*) FROM (SELECT idempotency_key FROM jobs GROUP BY 1 HAVING count(*) > 1) AS v") == 0)
         #expect(try fixture.scalar("SELECT count(*) FROM runs") == 10)
     }
 
@@ -175,7 +175,7 @@ struct TickTests {
         #expect(try fixture.lead("x@example.org").status == .blocked)
     }
 
-    @Test("a held lease makes a second tick fail as temporary without touching anything")
+    @Test("a held lease makes a second tick fail as temporary without touching anything", .sqliteClockLeases)
     func heldLeaseIsTemporary() throws {
         let fixture = try Fixture()
         let stored = try fixture.apply()
@@ -223,7 +223,7 @@ struct TickTests {
         #expect(try fixture.scalar("SELECT count(*) FROM leases WHERE owner = 'thief:2:bb'") == 1)
     }
 
-    @Test("a lease left by a dead process of this host is taken over at once; its run is closed")
+    @Test("a lease left by a dead process of this host is taken over at once; its run is closed", .sqliteClockLeases)
     func deadOwnerLeaseIsTakenOver() throws {
         let fixture = try Fixture()
         let stored = try fixture.apply()

@@ -19,7 +19,7 @@ public enum JobQueries {
             sql += " AND j.status = ?"
             arguments += [status.rawValue]
         }
-        try SQLRecord.forEach(db, sql: sql + " ORDER BY j.id", arguments: arguments) { row in try body(JobListing(job: Job(row: row), email: row[15])) }
+        try SQLRecord.forEach(db, sql: sql + " ORDER BY j.id", arguments: arguments) { row in try body(JobListing(job: Job(row: row), email: row[16])) }
     }
 
     /// A job by id.

@@ -83,7 +83,7 @@ public enum LeaseQueries {
         if let (_, reason) = takeover {
             switch reason {
             case .expired(let at): try RunQueries.closeAbandoned(db, campaignID: campaignID, at: at, reason: .leaseExpired)
-            case .ownerDead: try RunQueries.closeAbandoned(db, campaignID: campaignID, at: now, reason: .leaseLost)
+            case .ownerDead: try RunQueries.closeAbandoned(db, campaignID: campaignID, at: hostNow, reason: .leaseLost)
             }
         }
         let token = lease.fencingToken + 1

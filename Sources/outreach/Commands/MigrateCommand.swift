@@ -18,8 +18,9 @@ struct MigrateCommand: ParsableCommand {
     func run() throws {
         try ExitStatus.guarding {
             let path = global.databasePath
+            let isFile = try DatabaseLocation(path).dialect == .sqlite
             if status {
-                guard FileManager.default.fileExists(atPath: path) else {
+                guard !isFile || FileManager.default.fileExists(atPath: path) else {
                     throw OutreachError.configuration("There is no database at \(path); run `outreach migrate --db \(path)` to create it.")
                 }
                 let schema = try Store.connect(path: path).schemaStatus()
@@ -37,7 +38,7 @@ struct MigrateCommand: ParsableCommand {
                 return
             }
             let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            if isFile, !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
                 throw OutreachError.cannotCreateOutput("The folder \(directory) does not exist; create it or choose another --db path.")
             }
             let applied = try Store.connect(path: path).migrate()

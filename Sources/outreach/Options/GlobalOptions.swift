@@ -5,7 +5,7 @@ import OutreachCore
 
 /// The options every subcommand takes (SPEC §2), with their environment variables.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Database file (env OUTREACH_DB).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("SQLite file or postgres:// URL (env OUTREACH_DB).", valueName: "path|url"))
     var db: String?
 
     @Option(name: .long, help: ArgumentHelp("Frozen 'now' for this invocation, ISO 8601 (env OUTREACH_NOW).", valueName: "time"))
@@ -30,7 +30,8 @@ struct GlobalOptions: ParsableArguments {
         if quiet && verbose { throw ValidationError("Use either --quiet or --verbose, not both.") }
     }
 
-    /// The database path: `--db`, else `OUTREACH_DB`, else `./outreach.sqlite`.
+    /// The database: `--db`, else `OUTREACH_DB`, else `./outreach.sqlite`; a file path or a
+    /// `postgres://` URL (SPEC §13).
     var databasePath: String {
         if let db, !db.isEmpty { return db }
         if let path = environment["OUTREACH_DB"], !path.isEmpty { return path }

@@ -1,7 +1,9 @@
 import Foundation
+import Testing
 import GRDB
 import Logging
 @testable import OutreachCore
+import OutreachTestSupport
 
 /// A fresh database with the real migrations, a manual clock, and helpers to add a campaign,
 /// leads and list entries and to run ticks. One per test.
@@ -11,11 +13,12 @@ final class Fixture: @unchecked Sendable {
     let directory: URL
     let path: String
 
-    /// A temporary database file (so a second connection can act as another process).
+    /// A temporary database file, or a fresh PostgreSQL database in the PostgreSQL pass (so a
+    /// second connection can act as another process). `path` is its `--db` location.
     init(now: String = "2026-11-23T15:00:00Z") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("outreach-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        path = directory.appendingPathComponent("test.sqlite").path
+        path = try TestDatabase.fresh(in: directory)
         let store = try Store.connect(path: path)
         try store.migrate()
         self.store = store
@@ -115,5 +118,14 @@ final class Fixture: @unchecked Sendable {
     /// The database's installation id.
     func installationID() throws -> String {
         try store.read("installation id") { db in try SafetyQueries.installationID(db) }
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Tests whose leases expire by the test's manual clock: on PostgreSQL the database
+    /// server's clock judges leases (SPEC §13), which `PostgresLeaseTests` and the multi-host
+    /// CLI tests cover instead.
+    static var sqliteClockLeases: Self {
+        .enabled(if: !TestDatabase.isPostgres, "SKIPPED on PostgreSQL: lease expiry follows the server's clock there, not the test's")
     }
 }
