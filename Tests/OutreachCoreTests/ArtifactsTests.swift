@@ -127,7 +127,8 @@ struct ArtifactsTests {
             #expect(try violations(fixture, other.name, runID: report.runID) == 0, "\(other.name) is 0 before planting")
         }
         if TestDatabase.isPostgres {
-            // A tampered database: the rows as planted (through the triggers, as on SQLite), UNIQUE keys dropped.
+            // A tampered database: the rows as planted (through the triggers, as on SQLite), UNIQUE keys
+            // dropped, and a decision allowed to name a run that does not exist (SQLite: foreign keys off).
             let tamper = check == "duplicate_idempotency_keys" || check == "same_step_twice"
                 ? """
                   ALTER TABLE jobs DROP CONSTRAINT jobs_idempotency_key_key; ALTER TABLE jobs DROP CONSTRAINT jobs_lead_id_step_id_duplicate_of_key;
@@ -136,7 +137,7 @@ struct ArtifactsTests {
                       duplicate_of, sender FROM jobs WHERE id = 1
                   """
                 : plant
-            let result = try PostgresTestServer.psql(fixture.path, tamper)
+            let result = try PostgresTestServer.psql(fixture.path, "ALTER TABLE decisions DROP CONSTRAINT decisions_run_id_fkey; " + tamper)
             #expect(result.status == 0, "\(result.output)")
         } else {
             try plantInSQLite(fixture, check: check, plant: plant)
