@@ -12,7 +12,7 @@ struct Outreach: ParsableCommand {
         subcommands: [
             MigrateCommand.self, CampaignCommand.self, LeadsCommand.self, UnsubscribeCommand.self, SuppressCommand.self, EventsCommand.self,
             TickCommand.self, RunCommand.self, ExportCommand.self, VerifyCommand.self, StatusCommand.self, DemoCommand.self,
-            KillSwitchCommand.self, JobsCommand.self, RunsCommand.self, ArtifactsCommand.self, ServeCommand.self, MailboxCommand.self,
+            KillSwitchCommand.self, JobsCommand.self, RunsCommand.self, ArtifactsCommand.self, ServeCommand.self, MailboxCommand.self, DbCommand.self,
         ])
 
     /// Runs the command; afterwards, a failed write to stdout or stderr exits 74 (SPEC §9.8).
