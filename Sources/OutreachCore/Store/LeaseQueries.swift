@@ -19,8 +19,10 @@ public struct Lease: Sendable, Equatable {
 /// What a tick holds while it runs: its owner string and fencing token.
 ///
 /// `expiresAt` is on the lease clock (the database server's on PostgreSQL); `renewedAt` is
-/// this host's clock when it was taken or renewed, so renewal comes after half the lease
-/// has passed here, however far this host's clock is from the server's.
+/// this host's clock when it was taken or renewed, and `renewedAtUptime` the monotonic time
+/// then. Renewal comes once half the lease has passed by either: the injected clock (tests
+/// move it) or real elapsed time, which a frozen `--now` does not stop, so a lease judged by
+/// the server's clock is renewed in time however far this host's clock is from the server's.
 public struct LeaseGrant: Sendable, Equatable {
     public let campaignID: Int64
     public let owner: String
@@ -29,11 +31,13 @@ public struct LeaseGrant: Sendable, Equatable {
     public let leaseSeconds: Int
     /// When the lease was last taken or renewed.
     public var renewedAt: Date
+    public var renewedAtUptime: TimeInterval = ProcessInfo.processInfo.systemUptime
     public var expiresAt: Date
 
     /// True when half the lease has passed and it should be renewed.
     public func needsRenewal(at instant: Date) -> Bool {
         instant.timeIntervalSince(renewedAt) * 2 >= Double(leaseSeconds)
+            || (ProcessInfo.processInfo.systemUptime - renewedAtUptime) * 2 >= Double(leaseSeconds)
     }
 }
 
@@ -111,6 +115,7 @@ public enum LeaseQueries {
         try db.execute(sql: "UPDATE leases SET expires_at = ? WHERE campaign_id = ? AND fencing_token = ? AND owner = ?",
                        arguments: [Timestamp.format(expires), grant.campaignID, grant.fencingToken, grant.owner])
         grant.renewedAt = hostNow
+        grant.renewedAtUptime = ProcessInfo.processInfo.systemUptime
         grant.expiresAt = expires
     }
 
