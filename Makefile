@@ -1,7 +1,7 @@
 # outreach — build, test, demo, install.
 #
 #   make demo      build, then run the main job on a fresh demo database (./demo)
-#   make test      the whole test suite (installs missing system packages first)
+#   make test      the whole test suite, then the store suite again on PostgreSQL (installs missing system packages first)
 #   make build     release binary in .build/release/outreach
 #   make install   copy it to $(PREFIX)/bin (default /usr/local); it runs without the Swift toolchain
 #   make bench     the benchmark table (see README, "Performance")
@@ -17,7 +17,7 @@ BIN_RELEASE = .build/release/outreach
 
 # Debian packages: what building needs, and what the tests use as real peers.
 BUILD_PACKAGES = libsqlite3-dev tzdata libcurl4-openssl-dev libssl-dev
-TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus exim4-daemon-light dovecot-imapd isync chromium curl openssl
+TEST_PACKAGES = sqlite3 python3 msmtp python3-aiosmtpd prometheus exim4-daemon-light dovecot-imapd isync chromium curl openssl postgresql
 
 SOAK_SECONDS ?= 1200
 
@@ -33,6 +33,7 @@ build: deps
 test: deps test-deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+	SWIFT="$(SWIFT)" SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" ./.ci/test-postgres
 	$(MAKE) check-install
 
 # The long chaos run (Tests/outreachTests/ChaosTests.swift); a failure prints its seed and the

@@ -18,6 +18,15 @@ struct StoreTests {
             let onDisk = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("migrations/\(identifier).sql"), encoding: .utf8)
             #expect(sql == onDisk)
         }
+        // The PostgreSQL dialect: the same identifiers, one file each, embedded as they are.
+        let postgres = try FileManager.default.contentsOfDirectory(atPath: Self.repositoryRoot.appendingPathComponent("migrations/postgres").path)
+            .filter { $0.hasSuffix(".pg.sql") }.sorted()
+        #expect(SchemaMigrations.postgres.map { $0.identifier + ".pg.sql" } == postgres)
+        #expect(SchemaMigrations.postgres.map(\.identifier) == SchemaMigrations.all.map(\.identifier))
+        for (identifier, sql) in SchemaMigrations.postgres {
+            let onDisk = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("migrations/postgres/\(identifier).pg.sql"), encoding: .utf8)
+            #expect(sql == onDisk)
+        }
     }
 
     @Test("migrate creates a WAL database, is idempotent, and a migrated database opens")
