@@ -70,95 +70,46 @@ INSERT INTO commit_sequence (id, value) SELECT 1, GREATEST(0, COALESCE(max(s), 0
     UNION ALL SELECT max(seq) FROM decisions UNION ALL SELECT max(seq) FROM jobs) AS highest;
 
 -- Numbers for rows written without one (every writer but the tick's claims, hand edits).
-CREATE FUNCTION unsubscribes_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One trigger function for every commit-order number: it takes the next value of the counter
+-- and writes it into the column named by the trigger's argument, on the row that fired it (the
+-- same two UPDATEs as each SQLite trigger). AFTER, not BEFORE: a BEFORE INSERT trigger also runs
+-- for a row that ON CONFLICT DO NOTHING then skips, and the counter would move where SQLite's does not.
+CREATE FUNCTION take_commit_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    next BIGINT;
 BEGIN
-    UPDATE commit_sequence SET value = value + 1 WHERE id = 1;
-    UPDATE unsubscribes SET seq = (SELECT value FROM commit_sequence WHERE id = 1) WHERE id = NEW.id;
+    UPDATE commit_sequence SET value = value + 1 WHERE id = 1 RETURNING value INTO next;
+    EXECUTE format('UPDATE %I SET %I = $1 WHERE id = $2', TG_TABLE_NAME, TG_ARGV[0]) USING next, NEW.id;
     RETURN NULL;
 END
 $$;
+
 CREATE TRIGGER unsubscribes_seq AFTER INSERT ON unsubscribes
-FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION unsubscribes_seq();
+FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION take_commit_seq('seq');
 
-CREATE FUNCTION suppressions_seq() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE commit_sequence SET value = value + 1 WHERE id = 1;
-    UPDATE suppressions SET seq = (SELECT value FROM commit_sequence WHERE id = 1) WHERE id = NEW.id;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER suppressions_seq AFTER INSERT ON suppressions
-FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION suppressions_seq();
+FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION take_commit_seq('seq');
 
-CREATE FUNCTION suppressions_removed_seq() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE commit_sequence SET value = value + 1 WHERE id = 1;
-    UPDATE suppressions SET removed_seq = (SELECT value FROM commit_sequence WHERE id = 1) WHERE id = NEW.id;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER suppressions_removed_seq AFTER UPDATE OF removed_at ON suppressions
-FOR EACH ROW WHEN (NEW.removed_at IS NOT NULL AND OLD.removed_at IS NULL) EXECUTE FUNCTION suppressions_removed_seq();
+FOR EACH ROW WHEN (NEW.removed_at IS NOT NULL AND OLD.removed_at IS NULL) EXECUTE FUNCTION take_commit_seq('removed_seq');
 
-CREATE FUNCTION leads_dnc_seq_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE commit_sequence SET value = value + 1 WHERE id = 1;
-    UPDATE leads SET dnc_seq = (SELECT value FROM commit_sequence WHERE id = 1) WHERE id = NEW.id;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER leads_dnc_seq_insert AFTER INSERT ON leads
-FOR EACH ROW WHEN (NEW.dnc = 1 AND NEW.dnc_seq IS NULL) EXECUTE FUNCTION leads_dnc_seq_insert();
+FOR EACH ROW WHEN (NEW.dnc = 1 AND NEW.dnc_seq IS NULL) EXECUTE FUNCTION take_commit_seq('dnc_seq');
 
-CREATE FUNCTION leads_dnc_seq_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE commit_sequence SET value = value + 1 WHERE id = 1;
-    UPDATE leads SET dnc_seq = (SELECT value FROM commit_sequence WHERE id = 1) WHERE id = NEW.id;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER leads_dnc_seq_update AFTER UPDATE OF dnc ON leads
-FOR EACH ROW WHEN (NEW.dnc = 1 AND OLD.dnc = 0) EXECUTE FUNCTION leads_dnc_seq_update();
+FOR EACH ROW WHEN (NEW.dnc = 1 AND OLD.dnc = 0) EXECUTE FUNCTION take_commit_seq('dnc_seq');
 
-CREATE FUNCTION runs_seq() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE commit_sequence SET value = value + 1 WHERE id = 1;
-    UPDATE runs SET seq = (SELECT value FROM commit_sequence WHERE id = 1) WHERE id = NEW.id;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER runs_seq AFTER INSERT ON runs
-FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION runs_seq();
+FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION take_commit_seq('seq');
 
-CREATE FUNCTION runs_finished_seq() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE commit_sequence SET value = value + 1 WHERE id = 1;
-    UPDATE runs SET finished_seq = (SELECT value FROM commit_sequence WHERE id = 1) WHERE id = NEW.id;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER runs_finished_seq AFTER UPDATE OF status ON runs
-FOR EACH ROW WHEN (OLD.status = 'running' AND NEW.status != 'running') EXECUTE FUNCTION runs_finished_seq();
+FOR EACH ROW WHEN (OLD.status = 'running' AND NEW.status != 'running') EXECUTE FUNCTION take_commit_seq('finished_seq');
 
-CREATE FUNCTION jobs_seq() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE commit_sequence SET value = value + 1 WHERE id = 1;
-    UPDATE jobs SET seq = (SELECT value FROM commit_sequence WHERE id = 1) WHERE id = NEW.id;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER jobs_seq AFTER INSERT ON jobs
-FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION jobs_seq();
+FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION take_commit_seq('seq');
 
-CREATE FUNCTION decisions_seq() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE commit_sequence SET value = value + 1 WHERE id = 1;
-    UPDATE decisions SET seq = (SELECT value FROM commit_sequence WHERE id = 1) WHERE id = NEW.id;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER decisions_seq AFTER INSERT ON decisions
-FOR EACH ROW WHEN (NEW.seq IS NULL AND NEW.decision IN ('dispatched', 'retry_dispatched')) EXECUTE FUNCTION decisions_seq();
+FOR EACH ROW WHEN (NEW.seq IS NULL AND NEW.decision IN ('dispatched', 'retry_dispatched')) EXECUTE FUNCTION take_commit_seq('seq');
 
 -- MARK: Clock guard
 
