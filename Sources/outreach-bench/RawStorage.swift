@@ -113,7 +113,7 @@ final class RawStorage {
                         """, [email])
                 }
                 let suppression = """
-                    SELECT ifnull(reason, '') FROM suppressions
+                    SELECT coalesce(reason, '') FROM suppressions
                     WHERE kind = ? AND value = ? AND removed_at IS NULL AND (until IS NULL OR until > ?)
                     """
                 if !blocked { blocked = try run(suppression, ["email", email, now]) }
@@ -192,7 +192,7 @@ final class RawStorage {
 
     /// The average length of the stored messages (so the raw baseline writes as many bytes).
     func averageMessageLength() throws -> Int {
-        let statement = try statement("SELECT ifnull(avg(length(message)), 0) FROM job_messages")
+        let statement = try statement("SELECT coalesce(avg(length(message)), 0) FROM job_messages")
         guard sqlite3_step(statement) == SQLITE_ROW else { return 0 }
         return Int(sqlite3_column_double(statement, 0))
     }

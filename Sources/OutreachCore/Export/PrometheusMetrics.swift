@@ -106,7 +106,7 @@ public enum PrometheusMetrics {
     private static func lastSuccess(_ db: any SQLConnection, campaignID: Int64) throws -> Date? {
         try String.fetchOne(db, sql: """
             SELECT max(finished_at) FROM runs WHERE campaign_id = ? AND dry_run = 0
-              AND (status = 'completed' OR (status = 'stopped' AND ifnull(stop_reason, '') NOT IN ('unapproved', 'error')))
+              AND (status = 'completed' OR (status = 'stopped' AND coalesce(stop_reason, '') NOT IN ('unapproved', 'error')))
             """, arguments: [campaignID]).flatMap(Timestamp.parse)
     }
 

@@ -208,7 +208,7 @@ struct LeadUpsert {
     }
 
     func upsert(_ row: LeadRow, source: String) throws -> Outcome {
-        let existing = try PreparedStatement.first(db, """
+        let existing = try db.first("""
             SELECT id, first_name, last_name, company, timezone, attributes, dnc FROM leads WHERE campaign_id = ? AND email = ?
             """, [.int(campaignID), .text(row.email)]) { found in
             (id: found.int64(0), firstName: found.string(1), lastName: found.string(2), company: found.string(3),
@@ -216,7 +216,7 @@ struct LeadUpsert {
         }
         guard let existing else {
             let attributes = row.attributes.filter { !TextTrimming.trimmedSpaces($0.value).isEmpty }
-            try PreparedStatement.execute(db, """
+            try db.execute("""
                 INSERT INTO leads (campaign_id, email, first_name, last_name, company, timezone, attributes, dnc, dnc_at,
                     dnc_reason, status, step_index, next_action_at, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?)

@@ -116,7 +116,7 @@ public enum ArtifactQueries {
     public static func dispatchOutcomes(_ db: any SQLConnection, runID: String) throws -> [String: Int] {
         var counts: [String: Int] = [:]
         let rows = try SQLRecord.fetchAll(db, sql: """
-            SELECT ifnull(job_status, ''), count(*) FROM decisions
+            SELECT coalesce(job_status, ''), count(*) FROM decisions
             WHERE run_id = ? AND decision IN ('dispatched', 'retry_dispatched') GROUP BY 1
             """, arguments: [runID])
         for row in rows { counts[row[0] as String, default: 0] += row[1] as Int }

@@ -19,10 +19,10 @@ enum FeedbackQueries {
     /// The leads with this address (in one campaign, or in all).
     static func leads(_ db: any SQLConnection, email: String, campaignID: Int64?) throws -> [Lead] {
         guard let campaignID else {
-            return try PreparedStatement.all(db, "SELECT \(Lead.columns) FROM leads WHERE email = ?", [.text(email)],
+            return try db.all("SELECT \(Lead.columns) FROM leads WHERE email = ?", [.text(email)],
                                              Lead.init(statement:))
         }
-        return try PreparedStatement.all(db, "SELECT \(Lead.columns) FROM leads WHERE email = ? AND campaign_id = ?",
+        return try db.all("SELECT \(Lead.columns) FROM leads WHERE email = ? AND campaign_id = ?",
                                          [.text(email), .int(campaignID)], Lead.init(statement:))
     }
 

@@ -64,7 +64,7 @@ public enum ForgetQueries {
             try db.execute(sql: """
                 UPDATE leads SET email = ?, first_name = NULL, last_name = NULL, company = NULL, timezone = NULL,
                     attributes = '{}', status = 'blocked', blocked_reason = 'forgotten (GDPR Art. 17)', next_action_at = NULL,
-                    dnc = 1, dnc_reason = 'forgotten', dnc_at = ifnull(dnc_at, ?), updated_at = ?
+                    dnc = 1, dnc_reason = 'forgotten', dnc_at = coalesce(dnc_at, ?), updated_at = ?
                 WHERE id = ?
                 """, arguments: [placeholder(leadID: leadID), stamp, stamp, leadID])
         }

@@ -63,7 +63,7 @@ public enum JobQueries {
         let stamp = Timestamp.format(now)
         try db.execute(sql: """
             UPDATE jobs SET status = 'retry_scheduled', next_attempt_at = ?, updated_at = ?, ambiguous = 0,
-                last_error = 'operator retry after: ' || ifnull(last_error, status)
+                last_error = 'operator retry after: ' || coalesce(last_error, status)
             WHERE id = ? AND status = ?
             """, arguments: [stamp, stamp, jobID, job.status.rawValue])
         // The lead waits for this job again, not due on its own; its progress is unchanged.

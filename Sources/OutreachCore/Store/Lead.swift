@@ -78,13 +78,13 @@ public struct Lead: Sendable, Equatable {
 public enum LeadQueries {
     /// The lead of a campaign with this (normalized) address.
     public static func find(_ db: any SQLConnection, campaignID: Int64, email: String) throws -> Lead? {
-        try PreparedStatement.first(db, "SELECT \(Lead.columns) FROM leads WHERE campaign_id = ? AND email = ?",
+        try db.first("SELECT \(Lead.columns) FROM leads WHERE campaign_id = ? AND email = ?",
                                     [.int(campaignID), .text(email)], Lead.init(statement:))
     }
 
     /// A lead by id.
     public static func find(_ db: any SQLConnection, id: Int64) throws -> Lead? {
-        try PreparedStatement.first(db, "SELECT \(Lead.columns) FROM leads WHERE id = ?", [.int(id)], Lead.init(statement:))
+        try db.first("SELECT \(Lead.columns) FROM leads WHERE id = ?", [.int(id)], Lead.init(statement:))
     }
 
     /// Every lead of a campaign (optionally of one status), by id; streamed to `body`.
@@ -95,7 +95,7 @@ public enum LeadQueries {
             sql += " AND status = ?"
             values.append(.text(status.rawValue))
         }
-        try PreparedStatement.forEach(db, sql + " ORDER BY id", values) { try body(Lead(statement: $0)) }
+        try db.forEach(sql + " ORDER BY id", values) { try body(Lead(statement: $0)) }
     }
 
     /// Leads by status for a campaign (every status present, zero counts included).

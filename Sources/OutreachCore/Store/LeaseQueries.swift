@@ -104,7 +104,7 @@ public enum LeaseQueries {
     /// True when the grant is still the current lease (same owner and token). Every write of a
     /// tick checks this inside its transaction; a false means another process took over.
     static func isCurrent(_ db: any SQLConnection, _ grant: LeaseGrant) throws -> Bool {
-        try PreparedStatement.first(db, "SELECT owner, fencing_token FROM leases WHERE campaign_id = ?", [.int(grant.campaignID)]) {
+        try db.first("SELECT owner, fencing_token FROM leases WHERE campaign_id = ?", [.int(grant.campaignID)]) {
             $0.string(0) == grant.owner && $0.int64(1) == grant.fencingToken
         } ?? false
     }

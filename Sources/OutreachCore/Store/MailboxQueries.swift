@@ -93,10 +93,10 @@ public enum MailboxQueries {
     /// all judged by the row as it is inside this statement. Returns the day's allowance,
     /// or nil when the mailbox cannot send now (nothing was changed).
     static func claim(_ db: any SQLConnection, mailboxID: Int64, day: String, now: String, nextSendAt: String) throws -> Int? {
-        try PreparedStatement.first(db, """
+        try db.first("""
             UPDATE mailboxes SET
                 sent_today = CASE WHEN day = ?1 THEN sent_today + 1 ELSE 1 END,
-                day = ?1, first_send_day = ifnull(first_send_day, ?1),
+                day = ?1, first_send_day = coalesce(first_send_day, ?1),
                 last_send_at = ?2, next_send_at = ?3, updated_at = ?2
             WHERE id = ?4 AND status = 'active'
               AND (next_send_at IS NULL OR next_send_at <= ?2)
@@ -107,14 +107,14 @@ public enum MailboxQueries {
 
     /// Today's allowance (`?1` is the day) in SQL: `Mailbox.allowance(on:firstSendDay:)`.
     private static func allowanceSQL(_ dialect: SQLDialect) -> String {
-        let day = dialect.greatest("0", dialect.daysBetween("ifnull(first_send_day, ?1)", "?1"))
+        let day = dialect.greatest("0", dialect.daysBetween("coalesce(first_send_day, ?1)", "?1"))
         return "(CASE WHEN warmup_start IS NULL THEN daily_cap ELSE \(dialect.least("daily_cap", "warmup_start + warmup_increase * \(day)")) END)"
     }
 
     /// The ledger row of a claimed send, with the limits in force (read by the proof checks).
     static func recordSend(_ db: any SQLConnection, mailboxID: Int64, jobID: Int64, attempt: Int, campaignID: Int64, day: String,
                            sentAt: String, allowance: Int, nextAllowedAt: String) throws {
-        try PreparedStatement.execute(db, """
+        try db.execute("""
             INSERT INTO mailbox_sends (mailbox_id, job_id, attempt, campaign_id, day, sent_at, allowance, next_allowed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [.int(mailboxID), .int(jobID), .int(attempt), .int(campaignID), .text(day), .text(sentAt), .int(allowance),

@@ -66,27 +66,3 @@ extension SQLConnection {
         return rows
     }
 }
-
-/// The statements of the tick's and the import's hot paths: bound with `SQLValue`s and read
-/// through `SQLRow`, with no boxing of values (kept as a namespace so those call sites read
-/// the same on both databases).
-enum PreparedStatement {
-    static func execute(_ db: any SQLConnection, _ sql: String, _ values: [SQLValue]) throws {
-        try db.forEach(sql, values) { _ in }
-    }
-
-    static func first<T>(_ db: any SQLConnection, _ sql: String, _ values: [SQLValue],
-                         _ read: (SQLRow) throws -> T) throws -> T? {
-        try db.first(sql, values, read)
-    }
-
-    static func all<T>(_ db: any SQLConnection, _ sql: String, _ values: [SQLValue],
-                       _ read: (SQLRow) throws -> T) throws -> [T] {
-        try db.all(sql, values, read)
-    }
-
-    static func forEach(_ db: any SQLConnection, _ sql: String, _ values: [SQLValue],
-                        _ body: (SQLRow) throws -> Void) throws {
-        try db.forEach(sql, values, body)
-    }
-}

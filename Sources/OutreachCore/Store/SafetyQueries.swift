@@ -14,7 +14,7 @@ public enum SafetyQueries {
     /// The next commit-order number, taken inside the caller's write transaction: every
     /// transaction that commits later gets a larger one.
     static func nextSequence(_ db: any SQLConnection) throws -> Int64 {
-        guard let value = try PreparedStatement.first(db, "UPDATE commit_sequence SET value = value + 1 WHERE id = 1 RETURNING value", [],
+        guard let value = try db.first("UPDATE commit_sequence SET value = value + 1 WHERE id = 1 RETURNING value", [],
                                                       { $0.int64(0) })
         else { throw OutreachError.configuration("The database has no commit-order counter; run `outreach migrate`.") }
         return value

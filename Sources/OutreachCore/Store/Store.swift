@@ -224,7 +224,12 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// Runs `work`, turning a database error into an `OutreachError` that says what was being done.
     private func wrapping<T>(_ doing: String, _ work: () throws -> T) throws -> T {
+        try Store.wrapping(doing, work)
+    }
+
+    static func wrapping<T>(_ doing: String, _ work: () throws -> T) throws -> T {
         do {
             return try work()
         } catch let error as DatabaseError {
@@ -260,27 +265,17 @@ struct SavepointTransactions: DatabaseScope {
     let db: any SQLConnection
 
     func write<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
-        do {
+        try Store.wrapping(doing) {
             var result: T?
             try db.inSavepoint {
                 result = try work(db)
                 return .commit
             }
             return result!
-        } catch let error as DatabaseError {
-            throw OutreachError.wrap(error, while: doing)
-        } catch let error as PostgresError {
-            throw OutreachError.wrap(error, while: doing)
         }
     }
 
     func read<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
-        do {
-            return try work(db)
-        } catch let error as DatabaseError {
-            throw OutreachError.wrap(error, while: doing)
-        } catch let error as PostgresError {
-            throw OutreachError.wrap(error, while: doing)
-        }
+        try Store.wrapping(doing) { try work(db) }
     }
 }

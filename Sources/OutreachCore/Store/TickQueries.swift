@@ -90,7 +90,7 @@ enum TickQueries {
     /// whose next step has no delay) is left for the next tick: one decision per lead per run.
     static func dueLeads(_ db: any SQLConnection, campaignID: Int64, now: String, after cursor: Cursor, runID: String,
                          limit: Int) throws -> [Lead] {
-        try PreparedStatement.all(db, """
+        try db.all("""
             SELECT \(Lead.columns) FROM leads
             WHERE campaign_id = ? AND status IN ('new', 'active') AND next_action_at <= ?
               AND (next_action_at, id) > (?, ?)
@@ -120,7 +120,7 @@ enum TickQueries {
     /// last-contact lookup is separate, so a blocked address costs no extra query.
     static func listFacts(_ db: any SQLConnection, email: String, domain: String, campaignID: Int64, now: String) throws -> ComplianceFacts {
         var facts = ComplianceFacts()
-        if let scope = try PreparedStatement.first(db, """
+        if let scope = try db.first("""
             SELECT campaign_id, source FROM unsubscribes WHERE email = ? AND (campaign_id IS NULL OR campaign_id = ?)
             ORDER BY campaign_id IS NOT NULL LIMIT 1
             """, [.text(email), .int(campaignID)],
@@ -129,16 +129,16 @@ enum TickQueries {
             return facts
         }
         let suppression = """
-            SELECT ifnull(reason, '') FROM suppressions
+            SELECT coalesce(reason, '') FROM suppressions
             WHERE kind = ? AND value = ? AND removed_at IS NULL AND (until IS NULL OR until > ?)
             """
         // Every committed suppression counts, whatever its created_at says (a command run with a
         // clock a little ahead must not leave a window in which the address can be contacted).
-        facts.emailSuppression = try PreparedStatement.first(db, suppression, [.text("email"), .text(email), .text(now)]) {
+        facts.emailSuppression = try db.first(suppression, [.text("email"), .text(email), .text(now)]) {
             $0.string(0) ?? ""
         }
         if facts.emailSuppression != nil { return facts }
-        facts.domainSuppression = try PreparedStatement.first(db, suppression, [.text("domain"), .text(domain), .text(now)]) {
+        facts.domainSuppression = try db.first(suppression, [.text("domain"), .text(domain), .text(now)]) {
             $0.string(0) ?? ""
         }
         return facts
@@ -146,7 +146,7 @@ enum TickQueries {
 
     /// The last contact of an address by any campaign.
     static func lastContact(_ db: any SQLConnection, email: String) throws -> Date? {
-        try PreparedStatement.first(db, "SELECT max(last_contacted_at) FROM leads WHERE email = ?", [.text(email)]) {
+        try db.first("SELECT max(last_contacted_at) FROM leads WHERE email = ?", [.text(email)]) {
             $0.string(0).flatMap(Timestamp.parse)
         } ?? nil
     }
@@ -161,14 +161,14 @@ enum TickQueries {
 
     /// Units of the daily quota used on a campaign-local day.
     static func quotaUsed(_ db: any SQLConnection, campaignID: Int64, day: String) throws -> Int {
-        try PreparedStatement.first(db, "SELECT count(*) FROM decisions WHERE campaign_id = ? AND quota_day = ?",
+        try db.first("SELECT count(*) FROM decisions WHERE campaign_id = ? AND quota_day = ?",
                                     [.int(campaignID), .text(day)]) { $0.int(0) } ?? 0
     }
 
     // MARK: - Writes
 
     static func insertDecision(_ db: any SQLConnection, _ row: DecisionRow) throws {
-        try PreparedStatement.execute(db, """
+        try db.execute("""
             INSERT INTO decisions (run_id, campaign_id, lead_id, step_index, decision, reason, job_id, job_status, attempt,
                 next_attempt_at, error, quota_day, status_after, next_action_at, decided_at, seq)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -197,7 +197,7 @@ enum TickQueries {
     static func insertJob(_ db: any SQLConnection, campaignID: Int64, leadID: Int64, runID: String, key: String, stepID: String,
                           stepIndex: Int, mode: DispatchMode, transport: String, status: JobStatus, now: String,
                           seq: Int64, sender: String) throws -> Int64? {
-        try PreparedStatement.first(db, """
+        try db.first("""
             INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status,
                 attempt, created_at, updated_at, seq, sender)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
@@ -211,13 +211,13 @@ enum TickQueries {
 
     /// The step ids a lead has jobs for, whatever became of them (SPEC §9.5).
     static func receivedSteps(_ db: any SQLConnection, leadID: Int64) throws -> Set<String> {
-        Set(try PreparedStatement.all(db, "SELECT step_id FROM jobs WHERE lead_id = ?", [.int(leadID)]) { $0.string(0) ?? "" })
+        Set(try db.all("SELECT step_id FROM jobs WHERE lead_id = ?", [.int(leadID)]) { $0.string(0) ?? "" })
     }
 
     /// The stored message of the lead's latest job that went out or may have: what a
     /// threaded step replies to.
     static func latestMessage(_ db: any SQLConnection, leadID: Int64) throws -> String? {
-        try PreparedStatement.first(db, """
+        try db.first("""
             SELECT m.message FROM jobs j JOIN job_messages m ON m.job_id = j.id
             WHERE j.lead_id = ? AND j.status IN ('sent', 'sent_proof', 'unknown', 'dispatching')
             ORDER BY j.id DESC LIMIT 1
@@ -225,7 +225,7 @@ enum TickQueries {
     }
 
     static func insertMessage(_ db: any SQLConnection, jobID: Int64, _ message: OutgoingMessage) throws {
-        try PreparedStatement.execute(db, "INSERT INTO job_messages (job_id, message) VALUES (?, ?)",
+        try db.execute("INSERT INTO job_messages (job_id, message) VALUES (?, ?)",
                                       [.int(jobID), .text(message.storedJSON())])
     }
 
@@ -253,9 +253,9 @@ enum TickQueries {
     /// `sender`: the address of the lead's first message; a lead that has one keeps it.
     static func updateLead(_ db: any SQLConnection, leadID: Int64, status: LeadStatus, stepIndex: Int, nextActionAt: String?,
                            lastContactedAt: String?, blockedReason: String?, now: String, sender: String? = nil) throws {
-        try PreparedStatement.execute(db, """
+        try db.execute("""
             UPDATE leads SET status = ?, step_index = ?, next_action_at = ?, last_contacted_at = ?, blocked_reason = ?,
-                updated_at = ?, sender = ifnull(sender, ?)
+                updated_at = ?, sender = coalesce(sender, ?)
             WHERE id = ?
             """, [
                 .text(status.rawValue), .int(stepIndex), .text(nextActionAt), .text(lastContactedAt), .text(blockedReason), .text(now),
@@ -265,7 +265,7 @@ enum TickQueries {
 
     /// Moves only a lead's due time (window, cooldown).
     static func postponeLead(_ db: any SQLConnection, leadID: Int64, until: String, now: String) throws {
-        try PreparedStatement.execute(db, "UPDATE leads SET next_action_at = ?, updated_at = ? WHERE id = ?",
+        try db.execute("UPDATE leads SET next_action_at = ?, updated_at = ? WHERE id = ?",
                                       [.text(until), .text(now), .int(leadID)])
     }
 

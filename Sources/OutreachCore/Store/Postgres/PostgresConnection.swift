@@ -115,8 +115,8 @@ final class PostgresConnection: SQLConnection {
 }
 
 /// The one translation of outreach's SQL into PostgreSQL's: `?` and `?N` parameters become
-/// `$n`, and SQLite's `ifnull` becomes `coalesce`. Everything else is written in the subset
-/// both understand (or switches on `SQLDialect` where it cannot be).
+/// `$n`. Everything else is written in the subset both understand (or switches on
+/// `SQLDialect` where it cannot be).
 enum PostgresSQL {
     static func translate(_ sql: String) -> String {
         var out = ""
@@ -149,15 +149,6 @@ enum PostgresSQL {
                     out += "$\(next)"
                 } else {
                     out += "$\(digits)"
-                }
-            case "i", "I":
-                let previous = out.last
-                if sql[index...].prefix(7).lowercased() == "ifnull(", !(previous?.isLetter ?? false), previous != "_" {
-                    out += "coalesce("
-                    index = sql.index(index, offsetBy: 7)
-                } else {
-                    out.append(character)
-                    index = sql.index(after: index)
                 }
             default:
                 out.append(character)
