@@ -155,7 +155,8 @@ struct PostgresCLITests {
 
         // A new id on PostgreSQL continues after the copied ones.
         #expect(try cli.run(["leads", "import", "q4-launch", try cli.write("more.csv", "email\nnew@example.org\n"), "--db", url]).status == 0)
-        #expect(try PostgresTestServer.psql(url, "SELECT id FROM leads WHERE email = 'new@example.org'").output.contains("6"))
+        #expect(try PostgresTestServer.psql(url, "SELECT id FROM leads WHERE email = 'new@example.org'").output
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "6")
 
         // proof.sql of the PostgreSQL database, through the stock psql.
         let run = try #require(try FileManager.default.contentsOfDirectory(atPath: cli.path("art/q4-launch")).first)
