@@ -59,7 +59,8 @@ check-install:
 
 bench: deps
 	@./.ci/apt-ensure time wrk
-	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS)
+	for product in outreach outreach-http outreach-serve outreach-hello outreach-bench; do \
+	  $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) --product $$product || exit 1; done
 	.build/release/outreach-bench $(BENCH_ARGS)
 	python3 bench/serve.py --binary .build/release/outreach $(SERVE_BENCH_ARGS)
 

@@ -44,12 +44,29 @@ func measure(_ executable: String, _ arguments: [String], environment: [String: 
 }
 
 private func spawnAndWait(_ executable: String, _ arguments: [String], environment: [String: String], log: String) throws -> Sample {
+    let status = try spawn(executable, arguments, environment: environment, output: log)
+    guard status.code == 0 else {
+        let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: "\n") ?? ""
+        throw BenchError("\(([executable] + arguments).joined(separator: " ")) failed (exit \(status.code)): \(tail)")
+    }
+    return status.sample
+}
+
+/// How a spawned program ended: its exit code (128 + signal when killed) and its sample.
+struct Exit {
+    let code: Int32
+    let sample: Sample
+}
+
+/// Runs a program to completion with stdin from /dev/null and stdout and stderr appended to
+/// `output`; returns how it ended without judging it.
+func spawn(_ executable: String, _ arguments: [String], environment: [String: String], output: String) throws -> Exit {
     var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
@@ -62,15 +79,12 @@ private func spawnAndWait(_ executable: String, _ arguments: [String], environme
     guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
     var status: Int32 = 0
     var usage = rusage()
-    guard wait4(pid, &status, 0, &usage) == pid else { throw BenchError("wait4 failed for \(executable)") }
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-    let exited = (status & 0x7f) == 0
-    let code = (status >> 8) & 0xff
-    guard exited, code == 0 else {
-        let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: "\n") ?? ""
-        throw BenchError("\(([executable] + arguments).joined(separator: " ")) failed (status \(status)): \(tail)")
+    while wait4(pid, &status, 0, &usage) != pid {
+        guard errno == EINTR else { throw BenchError("wait4 failed for \(executable)") }
     }
-    return Sample(seconds: seconds, peakKB: Int(usage.ru_maxrss))
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return Exit(code: code, sample: Sample(seconds: seconds, peakKB: Int(usage.ru_maxrss)))
 }
 
 /// Times a block in this process.

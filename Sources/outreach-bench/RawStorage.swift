@@ -77,21 +77,12 @@ final class RawStorage {
     /// Processes every due lead of campaign 1 like a proof tick; returns how many.
     func tick(now: String, runID: String, message: String) throws -> Int {
         try exec("BEGIN IMMEDIATE")
-        try run("""
-            INSERT INTO runs (id, campaign_id, mode, status, owner, fencing_token, started_at, per_tick_limit, daily_quota, quota_day,
-                content_hash, tool_version) VALUES (?, 1, 'proof', 'running', 'raw', 999, ?, 10000000, 10000000, ?, 'raw', 'raw')
-            """, [runID, now, String(now.prefix(10))])
+        try run(RawStatements.insertRun, [runID, now, String(now.prefix(10))])
         var cursorTime = ""
         var cursorID: Int64 = 0
         var processed = 0
-        let nextStep = "2026-11-26T15:00:00Z"
         while true {
-            let select = try statement("""
-                SELECT id, email, dnc, next_action_at FROM leads
-                WHERE campaign_id = 1 AND status IN ('new', 'active') AND next_action_at <= ? AND (next_action_at, id) > (?, ?)
-                  AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.run_id = ? AND d.lead_id = leads.id)
-                ORDER BY next_action_at, id LIMIT 500
-                """)
+            let select = try statement(RawStatements.selectDue)
             bind(select, [now, cursorTime, cursorID, runID])
             var batch: [(Int64, String, Bool)] = []
             while sqlite3_step(select) == SQLITE_ROW {
@@ -104,41 +95,24 @@ final class RawStorage {
             if batch.isEmpty { break }
             for (id, email, dnc) in batch {
                 processed += 1
-                let domain = String(email[email.index(after: email.firstIndex(of: "@")!)...])
+                let domain = RawStatements.domain(of: email)
                 var blocked = dnc
-                if !blocked {
-                    blocked = try run("""
-                        SELECT campaign_id, source FROM unsubscribes WHERE email = ? AND (campaign_id IS NULL OR campaign_id = 1)
-                        ORDER BY campaign_id IS NOT NULL LIMIT 1
-                        """, [email])
-                }
-                let suppression = """
-                    SELECT coalesce(reason, '') FROM suppressions
-                    WHERE kind = ? AND value = ? AND removed_at IS NULL AND (until IS NULL OR until > ?)
-                    """
-                if !blocked { blocked = try run(suppression, ["email", email, now]) }
-                if !blocked { blocked = try run(suppression, ["domain", domain, now]) }
+                if !blocked { blocked = try run(RawStatements.unsubscribed, [email]) }
+                if !blocked { blocked = try run(RawStatements.suppressed, ["email", email, now]) }
+                if !blocked { blocked = try run(RawStatements.suppressed, ["domain", domain, now]) }
                 if blocked {
-                    try run("UPDATE leads SET status = 'blocked', blocked_reason = 'blocked', next_action_at = NULL, updated_at = ? WHERE id = ?",
-                            [now, id])
+                    try run(RawStatements.block, [now, id])
                     try insertDecision(runID: runID, leadID: id, decision: "skipped_dnc", jobID: nil, now: now, statusAfter: "blocked", next: nil)
                     continue
                 }
-                try run("SELECT max(last_contacted_at) FROM leads WHERE email = ?", [email])
-                // The claim's commit-order number (SPEC §9.6), as the tick takes it.
-                try run("UPDATE commit_sequence SET value = value + 1 WHERE id = 1", [])
-                try run("""
-                    INSERT INTO jobs (campaign_id, lead_id, run_id, idempotency_key, step_id, step_index, mode, transport, status, attempt,
-                        created_at, updated_at, seq)
-                    VALUES (1, ?, ?, ?, 'intro', 0, 'proof', 'proof', 'sent_proof', 1, ?, ?, (SELECT value FROM commit_sequence WHERE id = 1))
-                    """, [id, runID, "1:\(id):intro:0", now, now])
+                try run(RawStatements.lastContacted, [email])
+                try run(RawStatements.takeSeq, [])
+                try run(RawStatements.insertJob, [id, runID, "1:\(id):intro:0", now, now])
                 let jobID = sqlite3_last_insert_rowid(db)
-                try run("INSERT INTO job_messages (job_id, message) VALUES (?, ?)", [jobID, message])
-                try run("""
-                    UPDATE leads SET status = 'active', step_index = 1, next_action_at = ?, last_contacted_at = ?, blocked_reason = NULL,
-                        updated_at = ? WHERE id = ?
-                    """, [nextStep, now, now, id])
-                try insertDecision(runID: runID, leadID: id, decision: "dispatched", jobID: jobID, now: now, statusAfter: "active", next: nextStep)
+                try run(RawStatements.insertMessage, [jobID, message])
+                try run(RawStatements.advance, [RawStatements.nextStep, now, now, id])
+                try insertDecision(runID: runID, leadID: id, decision: "dispatched", jobID: jobID, now: now, statusAfter: "active",
+                                   next: RawStatements.nextStep)
             }
         }
         try exec("COMMIT")
@@ -147,12 +121,9 @@ final class RawStorage {
 
     private func insertDecision(runID: String, leadID: Int64, decision: String, jobID: Int64?, now: String, statusAfter: String,
                                 next: String?) throws {
-        try run("""
-            INSERT INTO decisions (run_id, campaign_id, lead_id, step_index, decision, reason, job_id, job_status, attempt, next_attempt_at,
-                error, quota_day, status_after, next_action_at, decided_at, seq)
-            VALUES (?, 1, ?, 0, ?, NULL, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, \(jobID == nil ? "NULL" : "(SELECT value FROM commit_sequence WHERE id = 1)"))
-            """, [runID, leadID, decision, jobID, jobID == nil ? nil : "sent_proof", jobID == nil ? nil : 1,
-                  jobID == nil ? nil : String(now.prefix(10)), statusAfter, next, now])
+        try run(RawStatements.insertDecision(withSeq: jobID != nil),
+                [runID, leadID, decision, jobID, jobID == nil ? nil : "sent_proof", jobID == nil ? nil : 1,
+                 jobID == nil ? nil : String(now.prefix(10)), statusAfter, next, now])
     }
 
     /// Inserts the rows of a lead CSV (as the importer would store them) in one transaction.
@@ -161,10 +132,7 @@ final class RawStorage {
         _ = try reader.next()
         try exec("BEGIN IMMEDIATE")
         var count = 0
-        let insert = """
-            INSERT INTO leads (campaign_id, email, first_name, last_name, company, timezone, attributes, dnc, dnc_at, dnc_reason, status,
-                step_index, next_action_at, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?)
-            """
+        let insert = RawStatements.insertLead
         while let record = try reader.next() {
             let fields = record.fields
             let dnc = fields[5] == "true"
@@ -178,12 +146,7 @@ final class RawStorage {
 
     /// The query plan of the tick's selection, one line per step.
     func selectionPlan() throws -> [String] {
-        let plan = try statement("""
-            EXPLAIN QUERY PLAN SELECT id FROM leads
-            WHERE campaign_id = 1 AND status IN ('new', 'active') AND next_action_at <= ? AND (next_action_at, id) > (?, ?)
-              AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.run_id = ? AND d.lead_id = leads.id)
-            ORDER BY next_action_at, id LIMIT 500
-            """)
+        let plan = try statement("EXPLAIN QUERY PLAN " + RawStatements.selectDue)
         bind(plan, ["2026-11-23T15:00:00Z", "", 0, "r"])
         var lines: [String] = []
         while sqlite3_step(plan) == SQLITE_ROW { lines.append(String(cString: sqlite3_column_text(plan, 3))) }

@@ -16,12 +16,14 @@ struct Workload {
         Self.secret.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { $1 }
     }
 
-    static let campaign = """
-        slug: bench
+    /// The benchmark's campaign: everything due at once, every day and hour open.
+    static func campaign(slug: String = "bench", perTick: Int = 10_000_000) -> String {
+        """
+        slug: \(slug)
         name: Benchmark
         timezone: UTC
         sender: { from: "Ada Lovelace <ada@example.com>", reply_to: "ada@example.com", postal_address: "1 Example Street, London" }
-        limits: { per_tick: 10000000, daily_quota: 10000000, cooldown: 24h }
+        limits: { per_tick: \(perTick), daily_quota: 10000000, cooldown: 24h }
         window: { days: [mon, tue, wed, thu, fri, sat, sun], start: "00:00", end: "24:00", recipient_timezone: true }
         unsubscribe: { url: "https://example.com/u/{{token}}", mailto: "unsubscribe@example.com", secret_env: OUTREACH_UNSUB_SECRET }
         steps:
@@ -38,16 +40,18 @@ struct Workload {
           - { id: followup2, delay: 168h, subject: "Closing the loop", body: "Hi {{first_name}}, all the best to {{company}}." }
 
         """
+    }
 
     static let zones = ["", "America/New_York", "Europe/Paris", "Asia/Tokyo", "Europe/London"]
 
-    /// The lead CSV for `count` leads (streamed to disk).
-    func writeLeads(count: Int, to path: String) throws {
+    /// The lead CSV for `count` leads (streamed to disk); `prefix` keeps the addresses of
+    /// several campaigns apart (the cooldown is per address across campaigns).
+    func writeLeads(count: Int, to path: String, prefix: String = "lead") throws {
         let file = try AtomicFile(path: path, durable: false)
         try file.write("email,first_name,last_name,company,timezone,dnc,team\n")
         var chunk = ""
         for index in 0..<count {
-            chunk += "lead\(index)@d\(index % Self.domains).example,First\(index),Last\(index),Company \(index % 997),"
+            chunk += "\(prefix)\(index)@d\(index % Self.domains).example,First\(index),Last\(index),Company \(index % 997),"
                 + "\(Self.zones[index % Self.zones.count]),\(index % 20 == 7 ? "true" : ""),team\(index % 7)\n"
             if chunk.utf8.count > 1 << 16 {
                 try file.write(chunk)
@@ -75,27 +79,48 @@ struct Workload {
         try AtomicFile.write(text, to: path)
     }
 
-    /// A migrated database with the campaign, `count` leads and the lists. Returns the path
-    /// and how long the lead import took.
+    /// A migrated SQLite database with the campaign, `count` leads and the lists. Returns the
+    /// path and how long the lead import took.
     func buildDatabase(leads count: Int, name: String) throws -> (path: String, importSeconds: Double) {
         let database = "\(folder)/\(name).sqlite"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
-        let campaignFile = "\(folder)/campaign.yaml"
-        try AtomicFile.write(Self.campaign, to: campaignFile)
-        let leadsFile = "\(folder)/leads-\(count).csv"
-        if !FileManager.default.fileExists(atPath: leadsFile) { try writeLeads(count: count, to: leadsFile) }
+        let seconds = try populate(database, campaigns: [(slug: "bench", leads: count, prefix: "lead")])
+        return (database, seconds)
+    }
+
+    /// Where the lead CSV of `count` leads with addresses starting `prefix` is written.
+    func leadsPath(count: Int, prefix: String = "lead") -> String {
+        "\(folder)/leads-\(prefix)-\(count).csv"
+    }
+
+    /// Migrates `database` (a SQLite path or a PostgreSQL URL) and fills it as an operator
+    /// would, with the real binary: each campaign and its leads, then the lists. Returns how
+    /// long the first lead import took.
+    func populate(_ database: String, campaigns: [(slug: String, leads: Int, prefix: String)],
+                  perTick: Int = 10_000_000) throws -> Double {
         try writeUnsubscribes(to: "\(folder)/unsubscribes.csv")
         try writeSuppressions(to: "\(folder)/suppressions.csv")
         let log = "\(folder)/outreach.log"
         let db = ["--db", database]
         _ = try measure(outreach, ["migrate"] + db, environment: environment, log: log)
-        _ = try measure(outreach, ["campaign", "apply", campaignFile] + db, environment: environment, log: log)
-        let imported = try measure(outreach, ["leads", "import", "bench", leadsFile, "--now", Self.now] + db, environment: environment, log: log)
+        var firstImport: Double?
+        for campaign in campaigns {
+            let campaignFile = "\(folder)/campaign-\(campaign.slug).yaml"
+            try AtomicFile.write(Self.campaign(slug: campaign.slug, perTick: perTick), to: campaignFile)
+            let leadsFile = leadsPath(count: campaign.leads, prefix: campaign.prefix)
+            if !FileManager.default.fileExists(atPath: leadsFile) {
+                try writeLeads(count: campaign.leads, to: leadsFile, prefix: campaign.prefix)
+            }
+            _ = try measure(outreach, ["campaign", "apply", campaignFile] + db, environment: environment, log: log)
+            let imported = try measure(outreach, ["leads", "import", campaign.slug, leadsFile, "--now", Self.now] + db,
+                                       environment: environment, log: log)
+            firstImport = firstImport ?? imported.seconds
+        }
         _ = try measure(outreach, ["unsubscribe", "import", "\(folder)/unsubscribes.csv", "--now", Self.now] + db,
                         environment: environment, log: log)
         _ = try measure(outreach, ["suppress", "import", "\(folder)/suppressions.csv", "--now", Self.now] + db,
                         environment: environment, log: log)
-        return (database, imported.seconds)
+        return firstImport ?? 0
     }
 
     /// Runs `outreach tick bench` on a copy of `template` and measures it (with `memory`, its

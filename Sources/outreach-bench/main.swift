@@ -19,6 +19,10 @@ struct Options {
     var keep = false
     var mail = 10_000
     var corpus = "Tests/OutreachMailTests/Corpus"
+    /// `nil`: start a throwaway server with `pgServer`; "off": skip the PostgreSQL sections.
+    var postgres: String?
+    var pgServer = "Tests/outreachTests/Fixtures/pg-server"
+    var postgresOnly = false
 
     init(_ arguments: [String]) throws {
         var rest = arguments.dropFirst()
@@ -35,8 +39,11 @@ struct Options {
             case "--keep": keep = true
             case "--mail": mail = Int(try value()) ?? mail
             case "--corpus": corpus = try value()
+            case "--postgres": postgres = try value()
+            case "--pg-server": pgServer = try value()
+            case "--postgres-only": postgresOnly = true
             case "-h", "--help":
-                print("usage: outreach-bench [--leads N (100000)] [--big N (1000000)] [--runs R (3)] [--mail N (10000)] [--corpus DIR] [--work DIR] [--keep]")
+                print("usage: outreach-bench [--leads N (100000)] [--big N (1000000)] [--runs R (3)] [--mail N (10000)] [--corpus DIR] [--postgres URL|off] [--postgres-only] [--pg-server SCRIPT] [--work DIR] [--keep]")
                 exit(0)
             default: throw BenchError("unknown option \(flag)")
             }
@@ -67,12 +74,52 @@ func main() throws {
     var rows: [ResultRow] = []
     func note(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
 
+    var messageLength = 0
+    if !options.postgresOnly {
+        (rows, messageLength) = try sqliteRows(options: options, work: work, hello: hello, note: note)
+    }
+
+    // MARK: 7–8. PostgreSQL (SPEC §13).
+    if options.postgres == "off" {
+        note("7–8. skipped: --postgres off")
+    } else {
+        switch try PostgresServer.start(url: options.postgres, script: options.pgServer, folder: options.folder) {
+        case .failure(let reason):
+            note("7–8. skipped: \(reason)")
+            rows.append(ResultRow(measure: "7–8. PostgreSQL", value: "SKIPPED: \(reason)", goal: "", pass: nil))
+        case .success(let server):
+            defer { server.stop() }
+            rows += try PostgresBench(options: options, work: work, server: server, note: note).rows()
+        }
+    }
+
+    // MARK: The table.
+    var info = utsname()
+    uname(&info)
+    let machine = withUnsafeBytes(of: info.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    let cpuLine = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+        .first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces) } ?? machine
+    print("Measured \(Timestamp.format(Date())) on \(cpuLine), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+          + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB; median [min–max] of \(options.runs) runs; "
+          + "stored message \(messageLength) bytes.\n")
+    print("| measure | result | goal | |")
+    print("|---|---|---|---|")
+    for row in rows {
+        print("| \(row.measure) | \(row.value) | \(row.goal) | \(row.pass.map { $0 ? "ok" : "**missed**" } ?? "") |")
+    }
+}
+
+/// Sections 1–6: SQLite, the import and import-mail. Returns the rows and the stored
+/// message length of the tick (for the table's header).
+func sqliteRows(options: Options, work: Workload, hello: String, note: (String) -> Void) throws -> ([ResultRow], Int) {
+    let outreach = work.outreach
+    var rows: [ResultRow] = []
+    var messageLength = 0
     // MARK: 1. The tick against the storage limit.
     note("building a campaign of \(grouped(Double(options.leads))) leads")
     let (mainDB, _) = try work.buildDatabase(leads: options.leads, name: "main")
     var tickRates: [Double] = []
     var rawRates: [Double] = []
-    var messageLength = 0
     for run in 1...options.runs {
         note("1. tick of \(grouped(Double(options.leads))) leads, run \(run)")
         let (sample, after) = try work.tick(template: mainDB)
@@ -163,7 +210,7 @@ func main() throws {
     // MARK: 5. Import against raw inserts of the same rows.
     var importRates: [Double] = [Double(options.big) / bigImport]
     var rawInsertRates: [Double] = []
-    let bigCSV = "\(options.folder)/leads-\(options.big).csv"
+    let bigCSV = work.leadsPath(count: options.big)
     for run in 1...options.runs {
         note("5. import of \(grouped(Double(options.big))) rows, run \(run)")
         if run > 1 { importRates.append(Double(options.big) / (try work.buildDatabase(leads: options.big, name: "big").importSeconds)) }
@@ -209,20 +256,7 @@ func main() throws {
         note("6. skipped: no mail corpus at \(options.corpus) (--corpus DIR)")
     }
 
-    // MARK: The table.
-    var info = utsname()
-    uname(&info)
-    let machine = withUnsafeBytes(of: info.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    let cpuLine = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
-        .first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces) } ?? machine
-    print("Measured \(Timestamp.format(Date())) on \(cpuLine), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
-          + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB; median [min–max] of \(options.runs) runs; "
-          + "stored message \(messageLength) bytes.\n")
-    print("| measure | result | goal | |")
-    print("|---|---|---|---|")
-    for row in rows {
-        print("| \(row.measure) | \(row.value) | \(row.goal) | \(row.pass.map { $0 ? "ok" : "**missed**" } ?? "") |")
-    }
+    return (rows, messageLength)
 }
 
 /// Every message file of the corpus (`bsd/`, `not/`), read once.

@@ -197,6 +197,37 @@ struct TickTests {
         #expect(report.counters.dispatched == 1)
     }
 
+    @Test("a campaign another live process is ticking is reported busy from a read, without queueing for the write lock")
+    func busyLeaseNeedsNoWriteLock() throws {
+        let fixture = try Fixture()
+        let stored = try fixture.apply()
+        try fixture.addLeads(["ada@example.org"])
+        // Held until 2100: busy by the test's clock and by a PostgreSQL server's alike.
+        try fixture.store.write("hold") { db in
+            try db.execute(sql: "UPDATE leases SET owner = 'elsewhere:1:x', expires_at = '2100-01-01T00:00:00Z', fencing_token = 7 WHERE campaign_id = ?",
+                           arguments: [stored.id])
+        }
+        // Another process is inside a write transaction (a group of some other campaign's tick).
+        let other = try fixture.otherConnection()
+        let inside = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            try? other.write("a long group") { _ in
+                inside.signal()
+                release.wait()
+            }
+        }
+        writer.start()
+        inside.wait()
+        defer { release.signal() }
+
+        // Without the read, this tick would wait for that transaction and then fail on the lock.
+        let error = #expect(throws: OutreachError.self) { try fixture.tick() }
+
+        #expect(error?.category == .temporary)
+        #expect(error?.message.contains("is being ticked by elsewhere:1:x") == true)
+    }
+
     @Test("a tick whose lease was taken over stops with lease_lost and writes nothing more")
     func staleTokenCannotWrite() throws {
         let fixture = try Fixture()

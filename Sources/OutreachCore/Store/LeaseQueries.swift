@@ -75,10 +75,7 @@ public enum LeaseQueries {
         var takeover: (String, Takeover)?
         if let holder = lease.owner, let expiresAt = lease.expiresAt {
             if now < expiresAt {
-                guard !isOwnerAlive(holder) else {
-                    throw OutreachError.temporary(
-                        "Campaign \(slug) is being ticked by \(holder) until \(Timestamp.format(expiresAt)); this tick did nothing. Try again later.")
-                }
+                guard !isOwnerAlive(holder) else { throw busy(slug: slug, holder: holder, until: expiresAt) }
                 takeover = (holder, .ownerDead)
             } else {
                 takeover = (holder, .expired(at: expiresAt))
@@ -99,6 +96,21 @@ public enum LeaseQueries {
         let grant = LeaseGrant(campaignID: campaignID, owner: owner, fencingToken: token, runID: id, leaseSeconds: seconds,
                                renewedAt: hostNow, expiresAt: expires)
         return (grant, takeover)
+    }
+
+    /// Throws the "being ticked" error (exit 75) when another live process holds the lease,
+    /// by the same rules as `acquire`, without writing. Several hosts running `tick --all`
+    /// mostly find campaigns busy; a read answers that without queueing for the write lock.
+    /// `acquire` decides again inside the write transaction.
+    static func requireAvailable(_ db: any SQLConnection, campaignID: Int64, slug: String, now hostNow: Date,
+                                 isOwnerAlive: (String) -> Bool) throws {
+        let lease = try read(db, campaignID: campaignID)
+        guard let holder = lease.owner, let expiresAt = lease.expiresAt, isOwnerAlive(holder) else { return }
+        if try clock(db, host: hostNow) < expiresAt { throw busy(slug: slug, holder: holder, until: expiresAt) }
+    }
+
+    private static func busy(slug: String, holder: String, until expiresAt: Date) -> OutreachError {
+        .temporary("Campaign \(slug) is being ticked by \(holder) until \(Timestamp.format(expiresAt)); this tick did nothing. Try again later.")
     }
 
     /// True when the grant is still the current lease (same owner and token). Every write of a

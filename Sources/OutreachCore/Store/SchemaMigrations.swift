@@ -16,6 +16,7 @@ public enum SchemaMigrations {
         ("0002_at_most_once", String(decoding: PackageResources._002_at_most_once_sql, as: UTF8.self)),
         ("0003_forget", String(decoding: PackageResources._003_forget_sql, as: UTF8.self)),
         ("0004_mailboxes", String(decoding: PackageResources._004_mailboxes_sql, as: UTF8.self)),
+        ("0005_cursor_indexes", String(decoding: PackageResources._005_cursor_indexes_sql, as: UTF8.self)),
     ]
 
     /// The same migrations in PostgreSQL's dialect.
@@ -24,6 +25,7 @@ public enum SchemaMigrations {
         ("0002_at_most_once", String(decoding: PackageResources._002_at_most_once_pg_sql, as: UTF8.self)),
         ("0003_forget", String(decoding: PackageResources._003_forget_pg_sql, as: UTF8.self)),
         ("0004_mailboxes", String(decoding: PackageResources._004_mailboxes_pg_sql, as: UTF8.self)),
+        ("0005_cursor_indexes", String(decoding: PackageResources._005_cursor_indexes_pg_sql, as: UTF8.self)),
     ]
 
     /// The schema version this binary writes: the number of known migrations.

@@ -34,6 +34,14 @@ public struct Tick {
     /// Takes the lease and records the run.
     private func start(_ scope: any DatabaseScope) throws -> TickRun.State {
         let clock = dependencies.clock
+        // A campaign another live process is ticking is found in a read: hosts running
+        // `tick --all` side by side then never queue for the write lock just to learn that.
+        try scope.read("checking the lease of \(request.slug)") { db in
+            let stored = try CampaignQueries.require(db, slug: request.slug)
+            _ = try MessageBuilder.unsubscribeSecret(of: stored.campaign, in: dependencies.secrets)
+            try LeaseQueries.requireAvailable(db, campaignID: stored.id, slug: stored.slug, now: clock.now(),
+                                              isOwnerAlive: dependencies.isOwnerAlive)
+        }
         return try scope.write("starting a tick of \(request.slug)") { db in
             let stored = try CampaignQueries.require(db, slug: request.slug)
             let campaign = stored.campaign

@@ -14,16 +14,19 @@ struct PostgresError: Error, CustomStringConvertible {
 /// Each distinct statement is prepared once per connection (`?` placeholders become `$n`),
 /// so the tick's hot statements are parsed and planned once, as SQLite's statement cache
 /// does. Not thread-safe: `Store` hands it to one transaction at a time.
-final class PostgresConnection: SQLConnection {
+///
+/// Public so that the benchmark can send the tick's statements raw through the same client
+/// (`make bench`); everything else reaches PostgreSQL through `Store`.
+public final class PostgresConnection: SQLConnection {
     private let connection: LibPQ.Conn
     private var prepared: [String: String] = [:]
-    private(set) var changesCount = 0
+    public private(set) var changesCount = 0
     private var savepoints = 0
-    var dialect: SQLDialect { .postgres }
+    public var dialect: SQLDialect { .postgres }
 
     /// Connects; `conninfo` is a `postgres://` URL. libpq reads the password from
     /// `PGPASSWORD` or `~/.pgpass` itself.
-    init(conninfo: String) throws {
+    public init(conninfo: String) throws {
         guard let api = LibPQ.loaded else {
             throw OutreachError.configuration(
                 "PostgreSQL needs the libpq client library, which is not installed; install it (Debian: apt-get install libpq5) or use a SQLite --db path.")
@@ -45,7 +48,7 @@ final class PostgresConnection: SQLConnection {
         LibPQ.api.finish(connection)
     }
 
-    func scan(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws -> Bool) throws {
+    public func scan(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws -> Bool) throws {
         let name = try statementName(sql)
         let texts = values.map { $0.text.map { strdup($0)! } }
         defer { texts.forEach { free($0) } }
@@ -64,7 +67,7 @@ final class PostgresConnection: SQLConnection {
         }
     }
 
-    func inSavepoint(_ work: () throws -> SavepointCompletion) throws {
+    public func inSavepoint(_ work: () throws -> SavepointCompletion) throws {
         savepoints += 1
         let name = "s\(savepoints)"
         defer { savepoints -= 1 }
@@ -82,7 +85,7 @@ final class PostgresConnection: SQLConnection {
         }
     }
 
-    func executeScript(_ sql: String) throws {
+    public func executeScript(_ sql: String) throws {
         let result = LibPQ.api.exec(connection, sql)
         LibPQ.api.clear(try check(result, sql: sql))
     }
