@@ -1,7 +1,7 @@
 # outreach — build, test, demo, install.
 #
 #   make demo      build, then run the main job on a fresh demo database (./demo)
-#   make test      the whole test suite, then the store suite again on PostgreSQL (installs missing system packages first)
+#   make test      the whole test suite, then the store and CLI suites again on PostgreSQL (installs missing system packages first)
 #   make build     release binary in .build/release/outreach
 #   make install   copy it to $(PREFIX)/bin (default /usr/local); it runs without the Swift toolchain
 #   make bench     the benchmark table (see README, "Performance")

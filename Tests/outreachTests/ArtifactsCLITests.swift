@@ -70,9 +70,9 @@ struct ArtifactsCLITests {
             """, [directory])
         #expect(emlCheck.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
 
-        let database = cli.path("outreach.sqlite")
+        let database = cli.database
         let proof = try String(contentsOfFile: directory + "/proof.sql", encoding: .utf8)
-        let checks = try sqliteScript(database, proof)
+        let checks = try queryScript(database, proof)
         let lines = checks.split(separator: "\n")
         #expect(lines.count == ProofChecks.all.count)
         #expect(lines.allSatisfy { $0.hasSuffix("|0") }, "\(checks)")
@@ -85,23 +85,23 @@ struct ArtifactsCLITests {
         }
 
         // A violation planted by hand shows up: an unsubscribe numbered before every job.
-        _ = try sqlite(database, "INSERT INTO unsubscribes (email, created_at, seq) VALUES ('zoe@example.org', '2026-11-23T14:00:00Z', 1)")
-        #expect(try sqliteScript(database, proof).contains("jobs_for_unsubscribed|1"))
+        _ = try query(database, "INSERT INTO unsubscribes (email, created_at, seq) VALUES ('zoe@example.org', '2026-11-23T14:00:00Z', 1)")
+        #expect(try queryScript(database, proof).contains("jobs_for_unsubscribed|1"))
     }
 
     @Test("a dry run with artifacts changes nothing in the database")
     func dryRun() throws {
         let cli = try CLI()
         try cli.setUpCampaign()
-        let database = cli.path("outreach.sqlite")
-        let before = try sqlite(database, "SELECT count(*) FROM runs; SELECT count(*) FROM jobs; SELECT group_concat(status) FROM leads; SELECT fencing_token FROM leases")
+        let database = cli.database
+        let before = try query(database, "SELECT count(*) FROM runs; SELECT count(*) FROM jobs; SELECT group_concat(status) FROM leads; SELECT fencing_token FROM leases")
         let result = try run(cli, ["tick", "q4-launch", "--dry-run", "--artifacts", "dry"])
         #expect(result.stdout.contains("dry-run, rolled back"))
         #expect(result.stdout.contains("3 dispatched"))
         let directory = try artifactDirectory(cli, "dry")
         #expect(directory.hasSuffix("-dry"))
         #expect(try String(contentsOfFile: directory + "/leads.csv", encoding: .utf8).contains("dispatched"))
-        #expect(try sqlite(database, "SELECT count(*) FROM runs; SELECT count(*) FROM jobs; SELECT group_concat(status) FROM leads; SELECT fencing_token FROM leases") == before)
+        #expect(try query(database, "SELECT count(*) FROM runs; SELECT count(*) FROM jobs; SELECT group_concat(status) FROM leads; SELECT fencing_token FROM leases") == before)
     }
 
     @Test("status prints the SPEC's keys, in a table and as JSON")
@@ -135,7 +135,7 @@ struct ArtifactsCLITests {
         let base = cli.path("d/artifacts/demo-launch")
         let run = try #require(try FileManager.default.contentsOfDirectory(atPath: base).first)
         let proof = try String(contentsOfFile: base + "/" + run + "/proof.sql", encoding: .utf8)
-        let checks = try sqliteScript(cli.path("d/outreach.sqlite"), proof)
+        let checks = try queryScript(cli.path("d/outreach.sqlite"), proof)
         #expect(checks.split(separator: "\n").allSatisfy { $0.hasSuffix("|0") })
         let summary = try String(contentsOfFile: base + "/" + run + "/summary.md", encoding: .utf8)
         #expect(summary.contains("skipped_dnc"))

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachTestSupport
 import Testing
 
 /// The built binary, end to end, as an operator uses it.
@@ -66,16 +67,16 @@ struct CLITests {
         let noDatabase = try cli.run(["leads", "list", "q4-launch"])
         #expect(noDatabase.status == 78)
         #expect(noDatabase.stderr.contains("outreach migrate"))
-        #expect(!FileManager.default.fileExists(atPath: cli.path("outreach.sqlite")))
+        if !TestDatabase.isPostgres { #expect(!FileManager.default.fileExists(atPath: cli.database)) }
 
         try cli.setUpCampaign()
-        let digest = try sqlite(cli.path("outreach.sqlite"), "SELECT count(*), group_concat(email) FROM leads")
+        let digest = try query(cli.database, "SELECT count(*), group_concat(email) FROM leads")
 
         let badCSV = try cli.run(["leads", "import", "q4-launch", try cli.write("bad.csv", "email,first_name\nok@example.org,Ok\nbad-address,X\n")])
         #expect(badCSV.status == 65)
         #expect(badCSV.stderr.contains("bad.csv has 1 invalid row"))
         #expect(badCSV.stderr.contains("line 3"))
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT count(*), group_concat(email) FROM leads") == digest)
+        #expect(try query(cli.database, "SELECT count(*), group_concat(email) FROM leads") == digest)
 
         let badYAML = try cli.run(["campaign", "apply", try cli.write("bad.yaml", campaignYAML(extra: "colour: blue"))])
         #expect(badYAML.status == 78)
@@ -93,7 +94,7 @@ struct CLITests {
         #expect(unknownFlag.status == 64)
         let badNow = try cli.run(["tick", "q4-launch", "--now", "tomorrow"])
         #expect(badNow.status == 64)
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT count(*) FROM runs") == "0")
+        #expect(try query(cli.database, "SELECT count(*) FROM runs") == "0")
 
         for result in [noDatabase, badCSV, badYAML, missingFile, unknownCampaign] {
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
@@ -104,7 +105,7 @@ struct CLITests {
     @Test("an un-migrated database is refused with exit 78")
     func unmigratedDatabase() throws {
         let cli = try CLI()
-        _ = try sqlite(cli.path("outreach.sqlite"), "CREATE TABLE unrelated (x)")
+        _ = try query(cli.database, "CREATE TABLE unrelated (x INTEGER)")
         let result = try cli.run(["campaign", "list"])
         #expect(result.status == 78)
         #expect(result.stderr.contains("is not migrated"))
@@ -120,17 +121,17 @@ struct CLITests {
 
         for result in results { #expect(result.status == 0 || result.status == 75, "\(result.status): \(result.stderr)") }
         #expect(results.contains { $0.status == 0 })
-        let database = cli.path("outreach.sqlite")
-        #expect(try sqlite(database, "SELECT count(*) FROM jobs") == "400")
-        #expect(try sqlite(database, "SELECT count(*) FROM (SELECT idempotency_key FROM jobs GROUP BY 1 HAVING count(*) > 1)") == "0")
-        #expect(try sqlite(database, "SELECT count(*) FROM (SELECT lead_id FROM decisions GROUP BY run_id, lead_id HAVING count(*) > 1)") == "0")
-        #expect(try sqlite(database, """
+        let database = cli.database
+        #expect(try query(database, "SELECT count(*) FROM jobs") == "400")
+        #expect(try query(database, "SELECT count(*) FROM (SELECT idempotency_key FROM jobs GROUP BY 1 HAVING count(*) > 1) AS s") == "0")
+        #expect(try query(database, "SELECT count(*) FROM (SELECT lead_id FROM decisions GROUP BY run_id, lead_id HAVING count(*) > 1) AS s") == "0")
+        #expect(try query(database, """
             SELECT count(*) FROM runs a JOIN runs b ON a.campaign_id = b.campaign_id AND a.fencing_token < b.fencing_token
             WHERE b.started_at < a.finished_at
             """) == "0")
-        #expect(try sqlite(database, "SELECT count(*) FROM runs WHERE status = 'running'") == "0")
-        #expect(try sqlite(database, "SELECT count(*) FROM leases WHERE owner IS NOT NULL") == "0")
-        #expect(try sqlite(database, "PRAGMA integrity_check") == "ok")
+        #expect(try query(database, "SELECT count(*) FROM runs WHERE status = 'running'") == "0")
+        #expect(try query(database, "SELECT count(*) FROM leases WHERE owner IS NOT NULL") == "0")
+        if !TestDatabase.isPostgres { #expect(try query(database, "PRAGMA integrity_check") == "ok") }
     }
 
     @Test("a held lease makes the tick exit 75 and a second --all with one busy campaign still ticks the other")
@@ -138,8 +139,8 @@ struct CLITests {
         let cli = try CLI()
         try cli.setUpCampaign()
         #expect(try cli.run(["campaign", "apply", try cli.write("b.yaml", campaignYAML(slug: "second"))]).status == 0)
-        let database = cli.path("outreach.sqlite")
-        _ = try sqlite(database, "UPDATE leases SET owner = 'other-host:1:x', expires_at = '2999-01-01T00:00:00Z' WHERE campaign_id = 1")
+        let database = cli.database
+        _ = try query(database, "UPDATE leases SET owner = 'other-host:1:x', expires_at = '2999-01-01T00:00:00Z' WHERE campaign_id = 1")
 
         let busy = try cli.run(["tick", "q4-launch"])
         #expect(busy.status == 75)

@@ -15,12 +15,12 @@ struct ConventionsCLITests {
     func demoNeverOverwrites() throws {
         let cli = try CLI()
         try cli.setUpCampaign()
-        let database = cli.path("outreach.sqlite")
-        let before = try sqliteScript(database, ".dump")
+        let database = cli.database
+        let before = try snapshot(database)
         let refused = try cli.run(["demo", "--dir", "."])
         #expect(refused.status == 73, "\(refused.stderr)")
         #expect(refused.stderr.contains("never overwrites"))
-        #expect(try sqliteScript(database, ".dump") == before)
+        #expect(try snapshot(database) == before)
         #expect(try String(contentsOfFile: cli.path("leads.csv"), encoding: .utf8) == leadsCSV(count: 3))
         #expect(!FileManager.default.fileExists(atPath: cli.path("campaign.yaml.tmp")))
 
@@ -76,14 +76,14 @@ struct ConventionsCLITests {
         try cli.setUpCampaign(yaml: campaignYAML(transport: transport))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
         #expect(try cli.run(["campaign", "apply", try cli.write("draft.yaml", campaignYAML(slug: "draft", transport: transport))]).status == 0)
-        let database = cli.path("outreach.sqlite")
+        let database = cli.database
 
         let all = try cli.run(["tick", "--all", "--mode", "live", "--metrics-file", "m.prom"])
         #expect(all.status == 0, "\(all.stderr)")
         #expect(all.stderr.contains("passed over: campaign draft is not approved"))
         #expect(all.stdout.contains("q4-launch: run"))
         #expect(!all.stdout.contains("draft: run"))
-        #expect(try sqlite(database, "SELECT count(*) FROM runs r JOIN campaigns c ON c.id = r.campaign_id WHERE c.slug = 'draft'") == "0",
+        #expect(try query(database, "SELECT count(*) FROM runs r JOIN campaigns c ON c.id = r.campaign_id WHERE c.slug = 'draft'") == "0",
                 "no stopped run is recorded for the draft")
         let metrics = try String(contentsOfFile: cli.path("m.prom"), encoding: .utf8)
         #expect(metrics.contains("outreach_campaign_approved{campaign=\"draft\"} 0"))
@@ -232,18 +232,18 @@ struct ConventionsCLITests {
         let events = try cli.write("e.jsonl", "{\"id\":\"r1\",\"type\":\"reply\",\"email\":\"lead1@example.org\",\"at\":\"2026-11-23T16:00:00Z\"}\n")
         #expect(try cli.run(["events", "import", events]).status == 0)
 
-        let database = cli.path("outreach.sqlite")
-        let jobsBefore = try sqlite(database, "SELECT count(*) FROM jobs WHERE lead_id IN (SELECT id FROM leads WHERE email = 'lead1@example.org')")
+        let database = cli.database
+        let jobsBefore = try query(database, "SELECT count(*) FROM jobs WHERE lead_id IN (SELECT id FROM leads WHERE email = 'lead1@example.org')")
         #expect(jobsBefore != "0")
         let forget = try cli.run(["leads", "forget", "Lead1@Example.org"])
         #expect(forget.status == 0, "\(forget.stderr)")
         #expect(forget.stdout.contains("2 lead(s) in 2 campaign(s) blanked"))
         #expect(!forget.stdout.contains("lead1@example.org"), "the address is not repeated into logs")
-        let dump = try sqliteScript(database, ".dump")
+        let dump = try snapshot(database)
         #expect(!dump.lowercased().contains("lead1@example.org"), "the address is nowhere in the database")
         #expect(!dump.contains("Acme"))
         #expect(dump.contains("lead2@example.org"), "other people are untouched")
-        #expect(try sqlite(database, "SELECT count(*) FROM forgotten") == "1")
+        #expect(try query(database, "SELECT count(*) FROM forgotten") == "1")
 
         // Never imported, never stored again, never contacted again.
         let reimport = try cli.run(["leads", "import", "q4-launch", cli.path("leads.csv")])
@@ -251,10 +251,10 @@ struct ConventionsCLITests {
         #expect(reimport.stdout.contains("1 skipped (forgotten people"))
         #expect(try cli.run(["events", "import", try cli.write("e2.jsonl", "{\"id\":\"b9\",\"type\":\"complaint\",\"email\":\"lead1@example.org\",\"at\":\"2026-11-24T16:00:00Z\"}\n")]).status == 0)
         #expect(try cli.run(["unsubscribe", "add", "lead1@example.org"]).status == 0)
-        #expect(!(try sqliteScript(database, ".dump")).contains("lead1@example.org"))
+        #expect(!(try snapshot(database)).contains("lead1@example.org"))
         let tick = try cli.run(["tick", "--all", "--now", "2026-12-30T10:00:00Z"])
         #expect(tick.status == 0)
-        #expect(try sqlite(database, "SELECT count(*) FROM jobs j JOIN leads l ON l.id = j.lead_id WHERE l.email LIKE 'forgotten-%'") == jobsBefore,
+        #expect(try query(database, "SELECT count(*) FROM jobs j JOIN leads l ON l.id = j.lead_id WHERE l.email LIKE 'forgotten-%'") == jobsBefore,
                 "the forgotten leads got nothing more than their first message")
         let verify = try cli.run(["verify"])
         #expect(verify.status == 0, "verify still passes: \(verify.stdout)\(verify.stderr)")

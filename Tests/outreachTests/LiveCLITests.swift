@@ -1,4 +1,5 @@
 import Foundation
+import OutreachTestSupport
 import Testing
 
 /// Live dispatch through real peers: a scriptable sendmail stand-in, msmtp to a real SMTP
@@ -52,18 +53,18 @@ struct LiveCLITests {
         let (cli, state) = try sendmailCampaign(leads: 3, codes: [75, 67, 1])
         let tick = try cli.run(["tick", "q4-launch", "--mode", "live", "--now", "2026-11-23T15:00:00Z"])
         #expect(tick.status == 0, "\(tick.stderr)")
-        let database = cli.path("outreach.sqlite")
-        #expect(try sqlite(database, "SELECT group_concat(status, ',') FROM (SELECT status FROM jobs ORDER BY id)") == "retry_scheduled,failed,failed")
-        #expect(try sqlite(database, "SELECT last_error FROM jobs WHERE id = 1").contains("scripted failure 75 for invocation 1"))
-        #expect(try sqlite(database, "SELECT status FROM leads WHERE id = 2") == "bounced")
-        #expect(try sqlite(database, "SELECT count(*) FROM suppressions WHERE value = 'lead2@example.org'") == "1")
+        let database = cli.database
+        #expect(try query(database, "SELECT group_concat(status, ',') FROM (SELECT status FROM jobs ORDER BY id) AS s") == "retry_scheduled,failed,failed")
+        #expect(try query(database, "SELECT last_error FROM jobs WHERE id = 1").contains("scripted failure 75 for invocation 1"))
+        #expect(try query(database, "SELECT status FROM leads WHERE id = 2") == "bounced")
+        #expect(try query(database, "SELECT count(*) FROM suppressions WHERE value = 'lead2@example.org'") == "1")
         #expect(sentCount(state) == 3)
 
         // The retry goes out when due, with the same message.
-        let due = try sqlite(database, "SELECT next_attempt_at FROM jobs WHERE id = 1")
+        let due = try query(database, "SELECT next_attempt_at FROM jobs WHERE id = 1")
         let retry = try cli.run(["tick", "q4-launch", "--mode", "live", "--now", due])
         #expect(retry.status == 0)
-        #expect(try sqlite(database, "SELECT status || ':' || attempt FROM jobs WHERE id = 1") == "sent:2")
+        #expect(try query(database, "SELECT status || ':' || attempt FROM jobs WHERE id = 1") == "sent:2")
         let first = try String(contentsOfFile: state + "/1.eml", encoding: .utf8)
         let second = try String(contentsOfFile: state + "/4.eml", encoding: .utf8)
         #expect(first == second, "a retry sends the stored message unchanged")
@@ -93,17 +94,17 @@ struct LiveCLITests {
             kill(pid, SIGKILL)
         }
         try FileManager.default.removeItem(atPath: state + "/sleep")
-        let database = cli.path("outreach.sqlite")
-        #expect(try sqlite(database, "SELECT status FROM jobs WHERE id = 1") == "dispatching")
+        let database = cli.database
+        #expect(try query(database, "SELECT status FROM jobs WHERE id = 1") == "dispatching")
 
         // The killed tick's lease belongs to a dead process of this host: taken over at once.
         let next = try cli.run(["tick", "q4-launch", "--mode", "live"])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(next.stdout.contains("1 unknown"))
-        #expect(try sqlite(database, "SELECT status FROM jobs WHERE id = 1") == "unknown")
-        #expect(try sqlite(database, "SELECT count(*) FROM jobs WHERE status = 'sent'") == "2")
-        #expect(try sqlite(database, "PRAGMA integrity_check") == "ok")
-        #expect(try sqlite(database, "SELECT status FROM runs ORDER BY fencing_token LIMIT 1") == "lease_lost")
+        #expect(try query(database, "SELECT status FROM jobs WHERE id = 1") == "unknown")
+        #expect(try query(database, "SELECT count(*) FROM jobs WHERE status = 'sent'") == "2")
+        if !TestDatabase.isPostgres { #expect(try query(database, "PRAGMA integrity_check") == "ok") }
+        #expect(try query(database, "SELECT status FROM runs ORDER BY fencing_token LIMIT 1") == "lease_lost")
 
         // Later ticks never re-send it; each address got at most one message.
         #expect(try cli.run(["tick", "q4-launch", "--mode", "live", "--now", "2030-01-01T12:00:00Z"]).status == 0)
@@ -135,7 +136,7 @@ struct LiveCLITests {
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
         let tick = try cli.run(["tick", "q4-launch", "--mode", "live"])
         #expect(tick.status == 0, "\(tick.stderr)")
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT group_concat(status) FROM jobs") == "sent,sent")
+        #expect(try query(cli.database, "SELECT group_concat(status) FROM jobs") == "sent,sent")
 
         let check = try python("""
             import email, mailbox, sys
@@ -164,30 +165,30 @@ struct LiveCLITests {
         try cli.setUpCampaign(yaml: campaignYAML(transport: "{ kind: http, url: \"http://127.0.0.1:\(server.port)/send\", token_env: OUTREACH_HTTP_TOKEN, timeout: 5s }"),
                               leads: leadsCSV(count: 1))
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
-        let database = cli.path("outreach.sqlite")
+        let database = cli.database
         var outputs = ""
         var now = "2026-11-23T15:00:00Z"
         for _ in 0..<3 {
             let tick = try cli.run(["tick", "q4-launch", "--mode", "live", "--now", now, "--artifacts", "out", "-v"])
             #expect(tick.status == 0, "\(tick.stderr)")
             outputs += tick.stdout + tick.stderr
-            now = try sqlite(database, "SELECT ifnull(next_attempt_at, '2026-12-01T00:00:00Z') FROM jobs WHERE id = 1")
+            now = try query(database, "SELECT coalesce(next_attempt_at, '2026-12-01T00:00:00Z') FROM jobs WHERE id = 1")
         }
         let requests = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
         }
         #expect(requests.count == 3)
         // The key that leaves the machine carries this database's installation id (SPEC §9.4).
-        let installation = try sqlite(database, "SELECT installation_id FROM installation")
+        let installation = try query(database, "SELECT installation_id FROM installation")
         #expect(installation.count == 16)
         #expect(Set(requests.map { $0["idempotency_key"] as! String }) == ["\(installation):1:1:intro:0"])
         #expect(requests.allSatisfy { $0["authorization"] as? String == "Bearer \(token)" })
         let body = requests[0]["body"] as! [String: Any]
         #expect(body["to"] as? String == "lead1@example.org")
         #expect(body["idempotency_key"] as? String == "\(installation):1:1:intro:0")
-        #expect(try sqlite(database, "SELECT status || ':' || attempt FROM jobs") == "sent:3")
+        #expect(try query(database, "SELECT status || ':' || attempt FROM jobs") == "sent:3")
         // The token appears in no database row, log line, output or artifact.
-        let dump = try sqliteScript(database, ".dump")
+        let dump = try snapshot(database)
         #expect(!dump.contains(token))
         #expect(!outputs.contains(token))
         let artifacts = FileManager.default.enumerator(atPath: cli.path("out"))!.compactMap { $0 as? String }
@@ -206,10 +207,10 @@ struct LiveCLITests {
         #expect(try cli.run(["campaign", "approve", "q4-launch", "--by", "Grace"]).status == 0)
         let tick = try cli.run(["tick", "q4-launch", "--mode", "live"])
         #expect(tick.status == 0, "\(tick.stderr)")
-        let database = cli.path("outreach.sqlite")
-        #expect(try sqlite(database, "SELECT group_concat(status, ',') FROM (SELECT status FROM jobs ORDER BY id)") == "failed,failed,retry_scheduled")
-        #expect(try sqlite(database, "SELECT status FROM leads WHERE id = 2") == "bounced")
-        #expect(try sqlite(database, "SELECT count(*) FROM suppressions WHERE value = 'lead2@example.org'") == "1")
-        #expect(try sqlite(database, "SELECT last_error FROM jobs WHERE id = 1").hasPrefix("HTTP 400"))
+        let database = cli.database
+        #expect(try query(database, "SELECT group_concat(status, ',') FROM (SELECT status FROM jobs ORDER BY id) AS s") == "failed,failed,retry_scheduled")
+        #expect(try query(database, "SELECT status FROM leads WHERE id = 2") == "bounced")
+        #expect(try query(database, "SELECT count(*) FROM suppressions WHERE value = 'lead2@example.org'") == "1")
+        #expect(try query(database, "SELECT last_error FROM jobs WHERE id = 1").hasPrefix("HTTP 400"))
     }
 }

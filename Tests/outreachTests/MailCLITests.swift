@@ -266,24 +266,24 @@ struct MailCLITests {
         #expect(kinds["lead4@example.org"] == "complaint")
         #expect(rows.contains { $0["job_id"] is Int && $0["campaign"] as? String == "q4-launch" }, "matched to the job by Message-ID")
 
-        let database = cli.path("outreach.sqlite")
-        let snapshot = try sqliteScript(database, "SELECT id, type, email FROM events ORDER BY id;")
+        let database = cli.database
+        let snapshot = try queryScript(database, "SELECT id, type, email FROM events ORDER BY id;")
         let again = try cli.run(["events", "import-mail", maildir + "/INBOX", "--now", "2026-11-24T10:05:00Z"])
         #expect(again.status == 0)
-        #expect(try sqliteScript(database, "SELECT id, type, email FROM events ORDER BY id;") == snapshot, "re-importing changes nothing")
+        #expect(try queryScript(database, "SELECT id, type, email FROM events ORDER BY id;") == snapshot, "re-importing changes nothing")
 
         // 3.5 days after the intro the follow-up is due for everyone who did not answer.
         let next = try cli.run(["tick", "q4-launch", "--mode", "live", "--now", "2026-11-26T21:00:00Z"])
         #expect(next.status == 0, "\(next.stderr)")
-        #expect(try sqlite(database, "SELECT status FROM leads WHERE email = 'lead1@example.org'") == "replied")
-        #expect(try sqlite(database, "SELECT status FROM leads WHERE email = 'lead2@example.org'") == "bounced")
-        #expect(try sqlite(database, "SELECT count(*) FROM suppressions WHERE value = 'lead2@example.org' AND removed_at IS NULL") == "1")
-        #expect(try sqlite(database, "SELECT count(*) FROM unsubscribes WHERE email = 'lead4@example.org'") == "1")
-        let followUps = try sqlite(database, """
+        #expect(try query(database, "SELECT status FROM leads WHERE email = 'lead1@example.org'") == "replied")
+        #expect(try query(database, "SELECT status FROM leads WHERE email = 'lead2@example.org'") == "bounced")
+        #expect(try query(database, "SELECT count(*) FROM suppressions WHERE value = 'lead2@example.org' AND removed_at IS NULL") == "1")
+        #expect(try query(database, "SELECT count(*) FROM unsubscribes WHERE email = 'lead4@example.org'") == "1")
+        let followUps = try query(database, """
             SELECT group_concat(l.email) FROM jobs j JOIN leads l ON l.id = j.lead_id WHERE j.step_id = 'followup1'
             """)
         #expect(followUps == "lead5@example.org", "only the lead that did not answer gets the follow-up; lead3 waits for its auto-reply hold")
-        let held = try sqlite(database, "SELECT next_action_at FROM leads WHERE email = 'lead3@example.org'")
+        let held = try query(database, "SELECT next_action_at FROM leads WHERE email = 'lead3@example.org'")
         #expect(held >= "2026-11-27T09:00:00Z", "held until at least the auto-reply plus three days: \(held)")
     }
 
@@ -311,13 +311,13 @@ struct MailCLITests {
             + String(repeating: String(repeating: "QUJD", count: 19) + "\r\n", count: 140_000) + "--L--\r\n"
         try large.write(toFile: folder + "/cur/large:2,S", atomically: true, encoding: .utf8)
 
-        let database = cli.path("outreach.sqlite")
-        let before = try sqliteScript(database, ".dump")
+        let database = cli.database
+        let before = try snapshot(database)
         let result = try cli.run(["events", "import-mail", folder])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.split(separator: "\n").count >= messages.count + 1, "one line per message: \(result.stdout)")
         #expect(!result.stderr.contains("Fatal"), "no crash")
-        let after = try sqliteScript(database, ".dump")
+        let after = try snapshot(database)
         #expect(!after.contains("nobody-we-know@example.net"), "a forged DSN for an address no lead has changes nothing")
         #expect(after == before, "none of these messages proves anything about a lead: the database is unchanged")
         let missing = try cli.run(["events", "import-mail", cli.path("nowhere")])

@@ -76,14 +76,14 @@ struct MailboxCLITests {
         let cli = try CLI()
         #expect(try cli.run(["migrate"]).status == 0)
         #expect(try cli.run(["mailbox", "apply", try cli.write("good.yaml", Self.mailboxes)]).status == 0)
-        let database = cli.path("outreach.sqlite")
-        let before = try sqliteScript(database, ".dump")
+        let database = cli.database
+        let before = try snapshot(database)
         let result = try cli.run(["mailbox", "apply", try cli.write("bad.yaml", "# mailboxes\nmailboxes:\n\(entry)\n")])
         #expect(result.status == 78)
         #expect(result.stderr.contains("bad.yaml:"), "\(result.stderr)")
         #expect(result.stderr.contains(expected), "\(result.stderr)")
         #expect(result.stderr.components(separatedBy: "\n").filter { !$0.isEmpty }.count == 1, "one sentence: \(result.stderr)")
-        #expect(try sqliteScript(database, ".dump") == before)
+        #expect(try snapshot(database) == before)
     }
 
     @Test("a campaign naming the same sender twice is refused (exit 78)")
@@ -94,7 +94,7 @@ struct MailboxCLITests {
         let result = try cli.run(["campaign", "apply", file])
         #expect(result.status == 78)
         #expect(result.stderr.contains("sender.from: ada@example.com is named twice"), "\(result.stderr)")
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT count(*) FROM campaigns") == "0")
+        #expect(try query(cli.database, "SELECT count(*) FROM campaigns") == "0")
     }
 
     @Test("two campaigns sharing a mailbox, ticked by 8 processes at once, never exceed its daily cap together")
@@ -118,17 +118,17 @@ struct MailboxCLITests {
         }
         let results = running.map { $0.wait() }
         for result in results { #expect(result.status == 0 || result.status == 75, "\(result.status): \(result.stderr)") }
-        let database = cli.path("outreach.sqlite")
-        #expect(Int(try sqlite(database, "SELECT count(*) FROM jobs")) ?? 99 <= 30, "never past the shared cap while they race")
+        let database = cli.database
+        #expect(Int(try query(database, "SELECT count(*) FROM jobs")) ?? 99 <= 30, "never past the shared cap while they race")
         // Whatever the race left, more ticks fill the day exactly to the cap, never past it.
         #expect(try cli.run(["run", "alpha", "beta", "--ticks", "10", "--interval-seconds", "0"]).status == 0)
-        #expect(try sqlite(database, "SELECT count(*) FROM jobs") == "30", "the shared cap of 30, over both campaigns")
-        let split = try sqlite(database, "SELECT group_concat(n) FROM (SELECT count(*) AS n FROM jobs GROUP BY campaign_id)")
+        #expect(try query(database, "SELECT count(*) FROM jobs") == "30", "the shared cap of 30, over both campaigns")
+        let split = try query(database, "SELECT group_concat(n) FROM (SELECT count(*) AS n FROM jobs GROUP BY campaign_id) AS s")
         #expect(split.split(separator: ",").allSatisfy { (10...20).contains(Int($0) ?? 0) } && split.contains(","), "both sent: \(split)")
-        #expect(try sqlite(database, "SELECT sent_today FROM mailboxes WHERE address = 'shared@example.com'") == "30")
-        #expect(try sqlite(database, "SELECT count(*) FROM decisions WHERE decision = 'skipped_mailbox_cap'") != "0")
+        #expect(try query(database, "SELECT sent_today FROM mailboxes WHERE address = 'shared@example.com'") == "30")
+        #expect(try query(database, "SELECT count(*) FROM decisions WHERE decision = 'skipped_mailbox_cap'") != "0")
         // Postponed leads wait for the next day of the mailbox's zone, not for ever.
-        #expect(try sqlite(database, "SELECT count(*) FROM leads WHERE status = 'new' AND next_action_at IS NULL") == "0")
+        #expect(try query(database, "SELECT count(*) FROM leads WHERE status = 'new' AND next_action_at IS NULL") == "0")
         let verified = try cli.run(["verify"])
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     }
@@ -191,10 +191,10 @@ struct MailboxCLITests {
         let blocked = try cli.run(["tick", "q4-launch", "--now", day + "T12:00:00Z"])
         #expect(blocked.status == 0)
         #expect(blocked.stdout.contains("outside_window"), "\(blocked.stdout)")
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT count(*) FROM jobs") == "0")
+        #expect(try query(cli.database, "SELECT count(*) FROM jobs") == "0")
         let next = String(isoTimestamp(tomorrow.addingTimeInterval(86_400)).prefix(10))
         #expect(try cli.run(["tick", "q4-launch", "--now", next + "T00:00:01Z"]).status == 0)
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT count(*) FROM jobs") == "2")
+        #expect(try query(cli.database, "SELECT count(*) FROM jobs") == "2")
     }
 
     @Test("hard bounces from events import auto-pause the campaign and its mailbox with the rates; only resume lifts it")
@@ -240,8 +240,8 @@ struct MailboxCLITests {
         let later = isoTimestamp(Date().addingTimeInterval(4 * 86_400))
         let resumed = try cli.run(["tick", "q4-launch", "--now", later])
         #expect(resumed.status == 0)
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT status FROM campaigns") == "active")
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT count(*) FROM jobs WHERE step_id = 'followup1'") == "9",
+        #expect(try query(cli.database, "SELECT status FROM campaigns") == "active")
+        #expect(try query(cli.database, "SELECT count(*) FROM jobs WHERE step_id = 'followup1'") == "9",
                 "the 9 leads that did not bounce get their follow-up: \(resumed.stdout) \(resumed.stderr)")
     }
 }

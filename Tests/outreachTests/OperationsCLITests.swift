@@ -17,16 +17,16 @@ struct OperationsCLITests {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("3 new"))
         #expect(first.stdout.contains("1 replied"))
-        let database = cli.path("outreach.sqlite")
-        let snapshot = try sqliteScript(database, ".dump")
+        let database = cli.database
+        let before = try snapshot(database)
         let again = try cli.run(["events", "import", events])
         #expect(again.stdout.contains("3 already imported"))
-        #expect(try sqliteScript(database, ".dump") == snapshot)
+        #expect(try snapshot(database) == before)
 
         let bad = try cli.run(["events", "import", try cli.write("bad.jsonl", "{\"id\":\"9\",\"type\":\"reply\",\"email\":\"lead3@example.org\",\"at\":\"2026-11-23T16:00:00Z\"}\n{oops\n")])
         #expect(bad.status == 65)
         #expect(bad.stderr.contains("line 2"))
-        #expect(try sqliteScript(database, ".dump") == snapshot)
+        #expect(try snapshot(database) == before)
         let missing = try cli.run(["events", "import", "nowhere.jsonl"])
         #expect(missing.status == 66)
     }
@@ -99,10 +99,10 @@ struct OperationsCLITests {
 
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("stopped (signal)"))
-        let database = cli.path("outreach.sqlite")
-        #expect(try sqlite(database, "SELECT status || ':' || stop_reason FROM runs") == "stopped:signal")
-        #expect(try sqlite(database, "SELECT count(*) FROM jobs WHERE status = 'sent'") == "1", "the lead in flight was finished")
-        #expect(try sqlite(database, "SELECT count(*) FROM leases WHERE owner IS NOT NULL") == "0")
+        let database = cli.database
+        #expect(try query(database, "SELECT status || ':' || stop_reason FROM runs") == "stopped:signal")
+        #expect(try query(database, "SELECT count(*) FROM jobs WHERE status = 'sent'") == "1", "the lead in flight was finished")
+        #expect(try query(database, "SELECT count(*) FROM leases WHERE owner IS NOT NULL") == "0")
         try FileManager.default.removeItem(atPath: state + "/sleep")
         let next = try cli.run(["tick", "q4-launch", "--mode", "live"])
         #expect(next.status == 0, "the lease was free: \(next.stderr)")
@@ -116,6 +116,6 @@ struct OperationsCLITests {
         let result = try cli.run(["run", "q4-launch", "--ticks", "3", "--interval-seconds", "0"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.split(separator: "\n").count == 3)
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT count(*) FROM jobs") == "3")
+        #expect(try query(cli.database, "SELECT count(*) FROM jobs") == "3")
     }
 }

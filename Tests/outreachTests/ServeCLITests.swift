@@ -8,12 +8,12 @@ import Testing
 struct ServeCLITests {
     /// The campaign's secret in `CLI` and the token a message for `email` carries.
     static func token(_ cli: CLI, _ email: String, secret: String = "cli-test-secret") throws -> String {
-        let id = try #require(Int64(try sqlite(cli.path("outreach.sqlite"), "SELECT id FROM leads WHERE email = '\(email)'")))
+        let id = try #require(Int64(try query(cli.database, "SELECT id FROM leads WHERE email = '\(email)'")))
         return UnsubscribeToken.Signer(secret: secret).token(leadID: id)
     }
 
     static func unsubscribes(_ cli: CLI) throws -> String {
-        try sqlite(cli.path("outreach.sqlite"), "SELECT email || '|' || ifnull(campaign_id, 'all') FROM unsubscribes ORDER BY email")
+        try query(cli.database, "SELECT email || '|' || coalesce(CAST(campaign_id AS TEXT), 'all') FROM unsubscribes ORDER BY email")
     }
 
     @Test("RFC 8058 one-click: GET changes nothing, POST (urlencoded or multipart) records once and answers 200 with an empty body")
@@ -23,7 +23,7 @@ struct ServeCLITests {
         let server = try ServeProcess(cli)
         defer { server.stop() }
         let token = try Self.token(cli, "lead1@example.org")
-        let before = try sqliteScript(cli.path("outreach.sqlite"), ".dump")
+        let before = try snapshot(cli.database)
 
         let page = try curl("\(server.base)/u/\(token)", in: cli.directory)
         #expect(page.status == 200)
@@ -33,7 +33,7 @@ struct ServeCLITests {
         #expect(page.body.contains("l•••@example.org"), "the address is masked on the page")
         #expect(!page.body.contains("lead1@example.org"))
         #expect(try curl("\(server.base)/u/\(token)", ["-I"], in: cli.directory).status == 200)
-        #expect(try sqliteScript(cli.path("outreach.sqlite"), ".dump") == before, "GET and HEAD change nothing")
+        #expect(try snapshot(cli.database) == before, "GET and HEAD change nothing")
 
         let post = try curl("\(server.base)/u/\(token)", ["-d", "List-Unsubscribe=One-Click"], in: cli.directory)
         #expect(post.status == 200)
@@ -54,7 +54,7 @@ struct ServeCLITests {
         // The next tick contacts neither.
         let tick = try cli.run(["tick", "q4-launch"])
         #expect(tick.status == 0, "\(tick.stderr)")
-        #expect(try sqlite(cli.path("outreach.sqlite"), """
+        #expect(try query(cli.database, """
             SELECT group_concat(l.email) FROM jobs j JOIN leads l ON l.id = j.lead_id
             """) == "lead3@example.org,lead4@example.org")
         #expect(!server.log.contains("lead1@example.org"), "addresses are logged hashed: \(server.log)")
@@ -69,7 +69,7 @@ struct ServeCLITests {
         try cli.setUpCampaign(yaml: yaml, leads: leadsCSV(count: 3))
         let server = try ServeProcess(cli, environment: ["OLD_SECRET": "the-old-one"])
         defer { server.stop() }
-        let database = cli.path("outreach.sqlite")
+        let database = cli.database
         let good = try Self.token(cli, "lead1@example.org")
         let other = try Self.token(cli, "lead2@example.org")
         let parts = good.split(separator: ".").map(String.init)
@@ -85,7 +85,7 @@ struct ServeCLITests {
             UnsubscribeToken.Signer(secret: "nope").legacyToken(campaignSlug: "q4-launch", email: "lead3@example.org"),
             "garbage", String(repeating: "A", count: 5000),
         ]
-        let before = try sqliteScript(database, ".dump")
+        let before = try snapshot(database)
         for token in invalid {
             for method in [[], ["-d", "List-Unsubscribe=One-Click"]] {
                 let answer = try curl("\(server.base)/u/\(token)", method, in: cli.directory)
@@ -93,7 +93,7 @@ struct ServeCLITests {
                 #expect(answer.body.contains("not valid"))
             }
         }
-        #expect(try sqliteScript(database, ".dump") == before, "refused tokens change nothing")
+        #expect(try snapshot(database) == before, "refused tokens change nothing")
 
         // During a rotation, a token signed with the previous secret is accepted; so is a version 1 token.
         let rotated = try Self.token(cli, "lead2@example.org", secret: "the-old-one")
@@ -115,7 +115,7 @@ struct ServeCLITests {
         #expect(page.body.contains("the emails of this campaign"))
         #expect(try curl("\(server.base)/u/\(try Self.token(cli, "lead1@example.org"))", ["-d", "List-Unsubscribe=One-Click"],
                          in: cli.directory).status == 200)
-        let campaignID = try sqlite(cli.path("outreach.sqlite"), "SELECT id FROM campaigns WHERE slug = 'q4-launch'")
+        let campaignID = try query(cli.database, "SELECT id FROM campaigns WHERE slug = 'q4-launch'")
         #expect(try Self.unsubscribes(cli) == "lead1@example.org|\(campaignID)")
     }
 
@@ -126,11 +126,11 @@ struct ServeCLITests {
         let server = try ServeProcess(cli)
         defer { server.stop() }
         let token = try Self.token(cli, "lead1@example.org")
-        let before = try sqliteScript(cli.path("outreach.sqlite"), ".dump")
+        let before = try snapshot(cli.database)
         let big = try cli.write("big.txt", "List-Unsubscribe=One-Click&x=" + String(repeating: "a", count: 1 << 20))
         let refused = try curl("\(server.base)/u/\(token)", ["--data-binary", "@\(big)"], in: cli.directory)
         #expect(refused.status == 413)
-        #expect(try sqliteScript(cli.path("outreach.sqlite"), ".dump") == before)
+        #expect(try snapshot(cli.database) == before)
         #expect(try curl("\(server.base)/u/\(token)", ["-X", "DELETE"], in: cli.directory).status == 405)
         #expect(try curl("\(server.base)/nothing-here", in: cli.directory).status == 404)
 

@@ -7,7 +7,7 @@ import Testing
 struct ServeFlowTests {
     /// The unsubscribe URL in the first stored message of the campaign.
     static func linkInFirstMessage(_ cli: CLI, email: String) throws -> String {
-        let message = try sqlite(cli.path("outreach.sqlite"), """
+        let message = try query(cli.database, """
             SELECT m.message FROM job_messages m JOIN jobs j ON j.id = m.job_id JOIN leads l ON l.id = j.lead_id
             WHERE l.email = '\(email)' LIMIT 1
             """)
@@ -37,12 +37,12 @@ struct ServeFlowTests {
         // Keep a copy to look at (the CLI folder is removed afterwards).
         try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "outreach-unsubscribe-page.png")
         try? FileManager.default.copyItem(atPath: screenshot, toPath: NSTemporaryDirectory() + "outreach-unsubscribe-page.png")
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT email FROM unsubscribes") == "lead1@example.org")
+        #expect(try query(cli.database, "SELECT email FROM unsubscribes") == "lead1@example.org")
         // The follow-up is due three days later: only lead2 gets it.
         let fourDaysLater = ISO8601DateFormatter().string(from: Date().addingTimeInterval(4 * 86_400))
         let followUp = try cli.run(["tick", "q4-launch", "--now", fourDaysLater])
         #expect(followUp.status == 0, "\(followUp.stderr)")
-        #expect(try sqlite(cli.path("outreach.sqlite"), """
+        #expect(try query(cli.database, """
             SELECT group_concat(l.email) FROM jobs j JOIN leads l ON l.id = j.lead_id WHERE j.step_index = 1
             """) == "lead2@example.org")
     }
@@ -78,7 +78,7 @@ struct ServeFlowTests {
             #expect(!recipients.contains { $0.contains("lead\(index)@") }, "lead\(index) was sent after unsubscribing: \(recipients)")
         }
         #expect(recipients.count == 3, "leads 1 to 3 were sent: \(recipients)")
-        #expect(try sqlite(cli.path("outreach.sqlite"), "SELECT count(*) FROM unsubscribes") == "7")
+        #expect(try query(cli.database, "SELECT count(*) FROM unsubscribes") == "7")
         #expect(try cli.run(["verify"]).status == 0)
     }
 }

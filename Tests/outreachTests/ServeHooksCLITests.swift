@@ -14,7 +14,7 @@ struct ServeHooksCLITests {
         let cli: CLI
         let server: ServeProcess
         let sendgridKey: String
-        var database: String { cli.path("outreach.sqlite") }
+        var database: String { cli.database }
 
         init() throws {
             cli = try CLI()
@@ -60,9 +60,9 @@ struct ServeHooksCLITests {
                             in: cli.directory)
         }
 
-        func dump() throws -> String { try sqliteScript(database, ".dump") }
-        func suppressed() throws -> String { try sqlite(database, "SELECT group_concat(value, ',') FROM suppressions ORDER BY value") }
-        func unsubscribed() throws -> String { try sqlite(database, "SELECT group_concat(email, ',') FROM unsubscribes ORDER BY email") }
+        func dump() throws -> String { try snapshot(database) }
+        func suppressed() throws -> String { try query(database, "SELECT group_concat(value, ',') FROM (SELECT value FROM suppressions ORDER BY value) AS s") }
+        func unsubscribed() throws -> String { try query(database, "SELECT group_concat(email, ',') FROM (SELECT email FROM unsubscribes ORDER BY email) AS s") }
 
         func mailgunBody(event: String, email: String, id: String, timestamp: Int, token: String, key: String = "mg-key") throws -> String {
             let signature = try Self.openssl(["dgst", "-sha256", "-hmac", key], input: "\(timestamp)\(token)").stdout
@@ -101,8 +101,8 @@ struct ServeHooksCLITests {
         #expect(accepted.status == 200, "\(accepted.body)")
         #expect(accepted.body.contains("\"imported\":1"))
         #expect(try setup.suppressed() == "lead1@example.org")
-        #expect(try sqlite(setup.database, "SELECT status FROM leads WHERE email = 'lead1@example.org'") == "bounced")
-        #expect(try sqlite(setup.database, "SELECT id FROM events") == "postmark:692560173")
+        #expect(try query(setup.database, "SELECT status FROM leads WHERE email = 'lead1@example.org'") == "bounced")
+        #expect(try query(setup.database, "SELECT id FROM events") == "postmark:692560173")
         let again = try setup.post("postmark", body: body, ["-u", "postmark:pm-secret"])
         #expect(again.status == 200 && again.body.contains("\"already_imported\":1"))
         #expect(!setup.server.log.contains("lead1@example.org"), "no address in the log")
@@ -156,7 +156,7 @@ struct ServeHooksCLITests {
         let accepted = try setup.post("sendgrid", body: body, headers(stamp, signature))
         #expect(accepted.status == 200, "\(accepted.body)")
         #expect(try setup.suppressed() == "lead3@example.org")
-        #expect(try sqlite(setup.database, "SELECT id FROM events") == "sendgrid:sg-1")
+        #expect(try query(setup.database, "SELECT id FROM events") == "sendgrid:sg-1")
     }
 
     @Test("SES through SNS: signature versions 1 and 2 with the operator's certificate; wrong topic 403; tampered 401; subscription logged")
@@ -188,7 +188,7 @@ struct ServeHooksCLITests {
         #expect(try setup.post("ses", body: try notification("lead1@example.org", feedback: "f1", version: "1")).status == 200)
         #expect(try setup.post("ses", body: try notification("lead2@example.org", feedback: "f2", version: "2")).status == 200)
         #expect(try setup.suppressed() == "lead1@example.org,lead2@example.org")
-        #expect(try sqlite(setup.database, "SELECT group_concat(id, ' ') FROM events ORDER BY id")
+        #expect(try query(setup.database, "SELECT group_concat(id, ' ') FROM (SELECT id FROM events ORDER BY id) AS s")
                 == "ses:f1:lead1@example.org ses:f2:lead2@example.org")
 
         // A subscription confirmation is verified, then logged for the operator (confirm_subscriptions is off).

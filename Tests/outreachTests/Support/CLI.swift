@@ -1,4 +1,5 @@
 import Foundation
+import OutreachTestSupport
 
 /// Runs the built `outreach` binary in a temporary folder, as a user would.
 final class CLI: @unchecked Sendable {
@@ -11,6 +12,10 @@ final class CLI: @unchecked Sendable {
 
     let directory: URL
     var environment: [String: String]
+    /// The database commands use when not told otherwise: `./outreach.sqlite` in the test
+    /// folder, or in the PostgreSQL pass (`OUTREACH_TEST_BACKEND=postgres`) a fresh database on
+    /// the test server, handed to every command through `OUTREACH_DB`.
+    let database: String
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("outreach-cli-\(UUID().uuidString)")
@@ -20,6 +25,12 @@ final class CLI: @unchecked Sendable {
             "HOME": directory.path,
             "OUTREACH_UNSUB_SECRET": "cli-test-secret",
         ]
+        if TestDatabase.isPostgres {
+            database = try PostgresTestServer.createDatabase()
+            environment["OUTREACH_DB"] = database
+        } else {
+            database = directory.appendingPathComponent("outreach.sqlite").path
+        }
     }
 
     deinit {
@@ -38,6 +49,10 @@ final class CLI: @unchecked Sendable {
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/debug/outreach").path
     }()
+
+    /// ` OUTREACH_DB=URL` for command lines run through a shell in the PostgreSQL pass;
+    /// empty on SQLite, where `./outreach.sqlite` is the default.
+    var shellDatabaseVariable: String { TestDatabase.isPostgres ? " OUTREACH_DB='\(database)'" : "" }
 
     /// Path of a file in the test folder.
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -132,6 +147,51 @@ func runProcess(_ executable: String, _ arguments: [String], input: String? = ni
     }
     process.waitUntilExit()
     return CLI.Result(status: process.terminationStatus, stdout: output.text(), stderr: errors.text())
+}
+
+/// Reads a test's database with its stock client, a real reader of what we wrote: `sqlite3`
+/// for a file, `psql` (`-A -t -F'|'`, the same text) for a `postgres://` URL. Several
+/// statements print one result after the other. The tests write `group_concat(x)` and
+/// `group_concat(x, 'sep')`, which PostgreSQL spells `string_agg`; that is the one rewrite.
+func query(_ database: String, _ sql: String) throws -> String {
+    guard database.hasPrefix("postgres://") else { return try sqlite(database, sql) }
+    return try queryScript(database, PortableSQL.postgres(sql))
+}
+
+/// Feeds a script to the database's stock client on stdin, as `sqlite3 DB < proof.sql` and
+/// `psql URL < proof.sql` do.
+func queryScript(_ database: String, _ script: String) throws -> String {
+    guard database.hasPrefix("postgres://") else { return try sqliteScript(database, script) }
+    let result = try runProcess("/usr/bin/psql", ["-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", database], input: script)
+    guard result.status == 0 else { throw CLIFailure(description: "psql failed: \(result.stderr)") }
+    return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Every row of every table, as text, for "nothing changed" checks: `.dump` on SQLite; on
+/// PostgreSQL each table's rows in a fixed order (identity sequences left out: PostgreSQL
+/// uses up a value even on an insert that ON CONFLICT skips, which changes no row).
+func snapshot(_ database: String) throws -> String {
+    guard database.hasPrefix("postgres://") else { return try sqliteScript(database, ".dump") }
+    let tables = try query(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        .split(separator: "\n").map(String.init)
+    return try tables.map { table in
+        "-- \(table)\n" + (try query(database, "SELECT CAST(t AS TEXT) FROM \(table) t ORDER BY 1"))
+    }.joined(separator: "\n")
+}
+
+/// The tests' SQL in PostgreSQL's spelling.
+enum PortableSQL {
+    private static let groupConcat = try! NSRegularExpression(pattern: #"group_concat\(\s*([A-Za-z_.]+)\s*(?:,\s*'([^']*)'\s*)?\)"#)
+
+    static func postgres(_ sql: String) -> String {
+        var out = sql
+        for match in groupConcat.matches(in: sql, range: NSRange(sql.startIndex..., in: sql)).reversed() {
+            let column = String(sql[Range(match.range(at: 1), in: sql)!])
+            let separator = Range(match.range(at: 2), in: sql).map { String(sql[$0]) } ?? ","
+            out.replaceSubrange(Range(match.range, in: out)!, with: "string_agg(CAST(\(column) AS TEXT), '\(separator)')")
+        }
+        return out.hasSuffix(";") ? out : out + ";"
+    }
 }
 
 /// Reads a SQLite database with the stock `sqlite3` CLI (a real reader of what we wrote).
