@@ -22,12 +22,20 @@ struct PostgresBench {
         _ = try work.populate(server.url(of: "bench_main"), campaigns: [(slug: "bench", leads: options.leads, prefix: "lead")])
         var tickRates: [Double] = []
         var rawRates: [[Double]] = [[], []]
+        var tickKB: [Double] = []
+        var exportKB: [Double] = []
         for run in 1...options.runs {
             note("7. PostgreSQL tick of \(grouped(Double(options.leads))) leads, run \(run)")
             try server.create("bench_tick", template: "bench_main")
             let url = server.url(of: "bench_tick")
             let sample = try measure(work.outreach, ["tick", "bench", "--db", url, "--now", Workload.now],
-                                     environment: work.environment, log: options.folder + "/outreach.log")
+                                     environment: work.environment, log: options.folder + "/outreach.log", memory: true)
+            tickKB.append(Double(sample.peakKB))
+            let out = options.folder + "/pg-artifacts"
+            try? FileManager.default.removeItem(atPath: out)
+            exportKB.append(Double(try measure(work.outreach, ["export", "bench", "--latest", "--out", out, "--db", url],
+                                               environment: work.environment, log: options.folder + "/outreach.log", memory: true).peakKB))
+            try? FileManager.default.removeItem(atPath: out)
             let check = try RawPostgres(url: url)
             let decided = try check.count("SELECT count(*) FROM decisions")
             guard decided == options.leads else { throw BenchError("the PostgreSQL tick decided \(decided) of \(options.leads) leads") }
@@ -64,10 +72,16 @@ struct PostgresBench {
             ResultRow(measure: "7. raw libpq, same statements, a commit every 500 leads (leads/s)", value: Spread(rawRates[1]).text(grouped),
                       goal: "", pass: nil),
             ResultRow(measure: "7. tick ÷ the faster raw", value: String(format: "%.2f", ratio), goal: "≥ 0.5", pass: ratio >= 0.5),
+            ResultRow(measure: "7. peak RSS, that PostgreSQL tick", value: Spread(tickKB).text(megabytes), goal: "< 100 MB",
+                      pass: Spread(tickKB).max < 100 * 1024),
+            ResultRow(measure: "7. peak RSS, exporting its artifacts (rows streamed)", value: Spread(exportKB).text(megabytes), goal: "< 100 MB",
+                      pass: Spread(exportKB).max < 100 * 1024),
         ]
     }
 
     // MARK: 8. Many hosts.
+
+    private let megabytes: (Double) -> String = { String(format: "%.1f MB", $0 / 1024) }
 
     static let campaigns = 8
     static let perTick = 1_000

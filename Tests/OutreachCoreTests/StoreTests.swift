@@ -67,6 +67,33 @@ struct StoreTests {
         #expect(newer?.message.contains("newer outreach") == true)
     }
 
+    @Test("a scan hands rows over one at a time; stopping early or throwing leaves the connection ready for the next statement")
+    func scanStopsCleanly() throws {
+        let fixture = try Fixture()
+        try fixture.apply()
+        try fixture.addLeads((1...300).map { "lead\($0)@example.org" })
+        struct Stop: Error {}
+        let (firstTwo, afterStop, afterThrow, count) = try fixture.store.read("scanning") { db in
+            var seen: [String] = []
+            try db.scan("SELECT email FROM leads ORDER BY id", []) { row in
+                seen.append(row.string(0) ?? "")
+                return seen.count < 2
+            }
+            let afterStop = try db.first("SELECT count(*) FROM leads", []) { $0.int(0) }
+            #expect(throws: Stop.self) {
+                try db.scan("SELECT email FROM leads ORDER BY id", []) { _ in throw Stop() }
+            }
+            let afterThrow = try db.first("SELECT email FROM leads ORDER BY id DESC LIMIT 1", []) { $0.string(0) }
+            var count = 0
+            try db.forEach("SELECT id FROM leads", []) { _ in count += 1 }
+            return (seen, afterStop, afterThrow, count)
+        }
+        #expect(firstTwo == ["lead1@example.org", "lead2@example.org"])
+        #expect(afterStop == 300)
+        #expect(afterThrow == "lead300@example.org")
+        #expect(count == 300)
+    }
+
     @Test("the schema refuses what must never happen: a second job for a key, an unknown status")
     func constraints() throws {
         let fixture = try Fixture()

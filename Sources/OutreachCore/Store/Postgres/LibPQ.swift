@@ -17,8 +17,10 @@ struct LibPQ: @unchecked Sendable {
     let finish: @convention(c) (Conn) -> Void
     let exec: @convention(c) (Conn, UnsafePointer<CChar>) -> Result?
     let prepare: @convention(c) (Conn, UnsafePointer<CChar>, UnsafePointer<CChar>, Int32, UnsafePointer<UInt32>?) -> Result?
-    let execPrepared: @convention(c) (Conn, UnsafePointer<CChar>, Int32, UnsafePointer<UnsafePointer<CChar>?>?,
-                                      UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32) -> Result?
+    let sendQueryPrepared: @convention(c) (Conn, UnsafePointer<CChar>, Int32, UnsafePointer<UnsafePointer<CChar>?>?,
+                                           UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32) -> Int32
+    let setSingleRowMode: @convention(c) (Conn) -> Int32
+    let getResult: @convention(c) (Conn) -> Result?
     let resultStatus: @convention(c) (Result) -> Int32
     let resultErrorMessage: @convention(c) (Result) -> UnsafePointer<CChar>?
     let resultErrorField: @convention(c) (Result, Int32) -> UnsafePointer<CChar>?
@@ -36,6 +38,8 @@ struct LibPQ: @unchecked Sendable {
     /// `PGRES_COMMAND_OK`, `PGRES_TUPLES_OK`: the statuses of a result that succeeded.
     static let commandOK: Int32 = 1
     static let tuplesOK: Int32 = 2
+    /// `PGRES_SINGLE_TUPLE`: one row of a result read in single-row mode.
+    static let singleTuple: Int32 = 9
     /// `CONNECTION_OK`.
     static let connectionOK: Int32 = 0
     /// `PG_DIAG_SQLSTATE`.
@@ -59,9 +63,11 @@ struct LibPQ: @unchecked Sendable {
               let exec = symbol("PQexec", (@convention(c) (Conn, UnsafePointer<CChar>) -> Result?).self),
               let prepare = symbol("PQprepare", (@convention(c) (Conn, UnsafePointer<CChar>, UnsafePointer<CChar>, Int32,
                                                                   UnsafePointer<UInt32>?) -> Result?).self),
-              let execPrepared = symbol("PQexecPrepared", (@convention(c) (Conn, UnsafePointer<CChar>, Int32,
-                                                                           UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?,
-                                                                           UnsafePointer<Int32>?, Int32) -> Result?).self),
+              let sendQueryPrepared = symbol("PQsendQueryPrepared", (@convention(c) (Conn, UnsafePointer<CChar>, Int32,
+                                                                                     UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?,
+                                                                                     UnsafePointer<Int32>?, Int32) -> Int32).self),
+              let setSingleRowMode = symbol("PQsetSingleRowMode", (@convention(c) (Conn) -> Int32).self),
+              let getResult = symbol("PQgetResult", (@convention(c) (Conn) -> Result?).self),
               let resultStatus = symbol("PQresultStatus", (@convention(c) (Result) -> Int32).self),
               let resultErrorMessage = symbol("PQresultErrorMessage", (@convention(c) (Result) -> UnsafePointer<CChar>?).self),
               let resultErrorField = symbol("PQresultErrorField", (@convention(c) (Result, Int32) -> UnsafePointer<CChar>?).self),
@@ -76,7 +82,8 @@ struct LibPQ: @unchecked Sendable {
               let setNoticeProcessor = symbol("PQsetNoticeProcessor", (@convention(c) (Conn, (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Void)?, UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?).self)
         else { return nil }
         return LibPQ(connectdb: connectdb, status: status, errorMessage: errorMessage, finish: finish, exec: exec, prepare: prepare,
-                     execPrepared: execPrepared, resultStatus: resultStatus, resultErrorMessage: resultErrorMessage,
+                     sendQueryPrepared: sendQueryPrepared, setSingleRowMode: setSingleRowMode,
+                     getResult: getResult, resultStatus: resultStatus, resultErrorMessage: resultErrorMessage,
                      resultErrorField: resultErrorField, ntuples: ntuples, nfields: nfields, fname: fname, getvalue: getvalue,
                      getlength: getlength, getisnull: getisnull, cmdTuples: cmdTuples, clear: clear,
                      setNoticeProcessor: setNoticeProcessor)

@@ -48,23 +48,47 @@ public final class PostgresConnection: SQLConnection {
         LibPQ.api.finish(connection)
     }
 
+    /// Rows arrive one at a time (libpq's single-row mode), so a scan over a million rows
+    /// (`db copy`, an export) holds one row in memory, not the whole result. After the body
+    /// stops early or throws, the rest of the result is still read, so the connection stays
+    /// usable for the next statement.
     public func scan(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws -> Bool) throws {
         let name = try statementName(sql)
         let texts = values.map { $0.text.map { strdup($0)! } }
         defer { texts.forEach { free($0) } }
         let pointers = texts.map { UnsafePointer<CChar>($0) }
-        let result = pointers.withUnsafeBufferPointer { buffer in
-            LibPQ.api.execPrepared(connection, name, Int32(values.count), buffer.baseAddress, nil, nil, 0)
+        let sent = pointers.withUnsafeBufferPointer { buffer in
+            LibPQ.api.sendQueryPrepared(connection, name, Int32(values.count), buffer.baseAddress, nil, nil, 0)
         }
-        let checked = try check(result, sql: sql)
-        defer { LibPQ.api.clear(checked) }
-        changesCount = LibPQ.api.cmdTuples(checked).flatMap { Int(String(cString: $0)) } ?? 0
-        let rows = LibPQ.api.ntuples(checked)
-        var row: Int32 = 0
-        while row < rows {
-            guard try body(SQLRow(source: .postgres(result: checked, row: row))) else { return }
-            row += 1
+        guard sent == 1 else {
+            throw PostgresError(sqlState: "08006", message: LibPQ.api.errorMessage(connection).map { String(cString: $0) } ?? "connection lost")
         }
+        _ = LibPQ.api.setSingleRowMode(connection)
+        var failure: Error?
+        var wanted = true
+        changesCount = 0
+        while let result = LibPQ.api.getResult(connection) {
+            defer { LibPQ.api.clear(result) }
+            let status = LibPQ.api.resultStatus(result)
+            guard status == LibPQ.singleTuple || status == LibPQ.tuplesOK || status == LibPQ.commandOK else {
+                if failure == nil { failure = error(of: result) }
+                continue
+            }
+            if status != LibPQ.singleTuple {
+                changesCount = LibPQ.api.cmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
+            }
+            var row: Int32 = 0
+            let rows = LibPQ.api.ntuples(result)
+            while wanted, failure == nil, row < rows {
+                do {
+                    wanted = try body(SQLRow(source: .postgres(result: result, row: row)))
+                } catch {
+                    failure = error
+                }
+                row += 1
+            }
+        }
+        if let failure { throw failure }
     }
 
     public func inSavepoint(_ work: () throws -> SavepointCompletion) throws {
@@ -107,13 +131,19 @@ public final class PostgresConnection: SQLConnection {
         }
         let status = LibPQ.api.resultStatus(result)
         guard status == LibPQ.commandOK || status == LibPQ.tuplesOK else {
-            let state = LibPQ.api.resultErrorField(result, LibPQ.sqlStateField).map { String(cString: $0) } ?? "08006"
-            let message = (LibPQ.api.resultErrorMessage(result).map { String(cString: $0) } ?? "error")
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let failure = error(of: result)
             LibPQ.api.clear(result)
-            throw PostgresError(sqlState: state, message: message)
+            throw failure
         }
         return result
+    }
+
+    /// The SQLSTATE and message of a failed result.
+    private func error(of result: LibPQ.Result) -> PostgresError {
+        let state = LibPQ.api.resultErrorField(result, LibPQ.sqlStateField).map { String(cString: $0) } ?? "08006"
+        let message = (LibPQ.api.resultErrorMessage(result).map { String(cString: $0) } ?? "error")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresError(sqlState: state, message: message)
     }
 }
 
