@@ -18,8 +18,8 @@ extension Store {
     public func inspectLead(slug: String, email: String, now: Date, secrets: SecretEnvironment?) throws -> LeadInspection {
         try read("reading lead \(email)") { db in
             let stored = try CampaignQueries.require(db, slug: slug)
-            return try LeadInspection.inspect(db, campaign: stored, email: email, now: now, killSwitch: try ListQueries.killSwitch(db),
-                                              secrets: secrets)
+            let evidence = try InspectionQueries.evidence(db, campaign: stored, email: email, now: now)
+            return LeadInspection(campaign: stored, evidence: evidence, now: now, secrets: secrets)
         }
     }
 

@@ -41,11 +41,12 @@ extension Store {
 
     /// The Prometheus metrics of every campaign and mailbox at `now` (`serve`'s `/metrics`).
     public func metricsText(now: Date) throws -> String {
-        try read("reading metrics") { db in try PrometheusMetrics.text(db, now: now) }
+        PrometheusMetrics.text(try read("reading metrics") { db in try MetricsQueries.snapshot(db, now: now) })
     }
 
     /// Writes the Prometheus metrics at `now` to `path` atomically (`tick --metrics-file`).
     public func writeMetrics(to path: String, now: Date) throws {
-        try read("writing the metrics file") { db in try PrometheusMetrics.write(db, now: now, to: path) }
+        let snapshot = try read("writing the metrics file") { db in try MetricsQueries.snapshot(db, now: now) }
+        try AtomicFile.write(PrometheusMetrics.text(snapshot), to: path)
     }
 }
