@@ -26,7 +26,7 @@ public struct Tick {
     }
 
     /// Runs the tick in the given transactions (a `Store`, or the savepoints of a dry run).
-    public func run(in scope: any DatabaseScope) throws -> TickReport {
+    func run(in scope: any DatabaseScope) throws -> TickReport {
         let state = try start(scope)
         let run = TickRun(request: request, dependencies: dependencies, scope: scope, state: state)
         return try run.execute()
