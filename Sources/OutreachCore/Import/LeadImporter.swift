@@ -226,8 +226,8 @@ struct LeadUpsert {
         let same = existing.firstName == row.firstName && existing.lastName == row.lastName && existing.company == row.company
             && existing.timezone == row.timezone && existing.attributes == attributesJSON && !setDNC
         if same { return .unchanged }
-        try ImportQueries.updateLead(db, id: existing.id, row, attributes: attributesJSON, setDNC: setDNC, dncReason: "imported from \(source)",
-                                     stamp: stamp)
+        try ImportQueries.updateLead(db, id: existing.id, row, attributes: attributesJSON, setDNC: setDNC,
+                                     dncReason: "imported from \(source)", stamp: stamp)
         return .updated
     }
 }

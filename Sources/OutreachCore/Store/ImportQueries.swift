@@ -2,7 +2,8 @@ import Foundation
 
 /// The statements of `leads import`'s hot path (`LeadUpsert`): one lookup and one insert or
 /// update per row, each prepared once per connection and reused, run inside the import's one
-/// transaction. Values are passed as `SQLValue`s, without the boxing of `SQLBindable`.
+/// transaction. The lookup and the insert, which most rows take, pass `SQLValue`s directly,
+/// without boxing them as `SQLBindable`s.
 enum ImportQueries {
     /// What an import compares a row with: the lead's details as stored.
     struct StoredDetails {

@@ -47,7 +47,8 @@ enum InspectionQueries {
         }
     }
 
-    private static func facts(_ db: any SQLConnection, campaign stored: StoredCampaign, lead: Lead, now: Date) throws -> LeadEvidence.Facts? {
+    private static func facts(_ db: any SQLConnection, campaign stored: StoredCampaign, lead: Lead,
+                              now: Date) throws -> LeadEvidence.Facts? {
         guard let at = LeadInspection.judgedAt(lead, now: now) else { return nil }
         let campaign = stored.campaign
         let senders = lead.sender.map { [$0] } ?? campaign.sender.from.compactMap { MailboxText.parse($0)?.address }

@@ -130,7 +130,8 @@ public struct LeadInspection: Sendable {
                 }
             }
             sentence = (notYet.isEmpty ? "Eligible now: the next tick sends" : notYet + "it sends")
-                + " step \(index + 1) (\(step.id))\(rendering)" + senderClause(campaign: campaign, lead: lead, mailboxes: facts.mailboxes, at: at) + "."
+                + " step \(index + 1) (\(step.id))\(rendering)"
+                + senderClause(campaign: campaign, lead: lead, mailboxes: facts.mailboxes, at: at) + "."
         }
         return prefix + sentence
     }
