@@ -174,7 +174,7 @@ struct FeedbackTests {
         try fixture.apply()
         try fixture.addLeads(["ada@example.org", "bob@example.org"])
         try fixture.tick(limit: 1)
-        let text = try fixture.store.read("metrics") { db in try PrometheusMetrics.text(db, now: fixture.clock.now()) }
+        let text = try fixture.store.metricsText(now: fixture.clock.now())
         #expect(text.contains("# TYPE outreach_last_success_timestamp_seconds gauge"))
         #expect(text.contains("outreach_last_run_decisions{campaign=\"q4-launch\",decision=\"dispatched\"} 1"))
         #expect(text.contains("outreach_jobs{campaign=\"q4-launch\",status=\"sent_proof\"} 1"))

@@ -3,7 +3,8 @@ import Foundation
 /// The metrics file of `tick --metrics-file` in the Prometheus text format, for the
 /// node_exporter textfile collector: every campaign's last run, jobs, leads, quota, due
 /// leads, breaker and last success, all in one file (written atomically by the caller).
-/// Every figure comes from the database, so any tick writes a complete file.
+/// Every figure comes from one snapshot of the database (`Snapshot`, read by the Store), so
+/// any tick writes a complete file.
 public enum PrometheusMetrics {
     private struct Family {
         let name: String
@@ -11,8 +12,25 @@ public enum PrometheusMetrics {
         var samples: [(labels: [(String, String)], value: Double)] = []
     }
 
-    /// The metrics text for every campaign that is not archived.
-    public static func text(_ db: any SQLConnection, now: Date) throws -> String {
+    /// What the metrics say, read from the database in one snapshot (`MetricsQueries`).
+    public struct Snapshot: Sendable {
+        /// One campaign that is not archived.
+        public struct CampaignFigures: Sendable {
+            public let stored: StoredCampaign
+            public let status: CampaignStatus
+            /// Decisions of its last run by kind (empty without a run).
+            public let lastRunDecisions: [String: Int]
+            /// When a run last finished without error; nil when none ever did.
+            public let lastSuccess: Date?
+        }
+
+        public let killSwitch: Bool
+        public let campaigns: [CampaignFigures]
+        public let mailboxes: [MailboxStatus]
+    }
+
+    /// The metrics text for a snapshot.
+    public static func text(_ snapshot: Snapshot) -> String {
         var families: [String: Family] = [:]
         var order: [String] = []
         func add(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
@@ -22,27 +40,26 @@ public enum PrometheusMetrics {
             }
             families[name]!.samples.append((labels, value))
         }
-        add("outreach_kill_switch", "1 when the global kill switch stops all dispatch.", [],
-            try ListQueries.killSwitch(db).enabled ? 1 : 0)
-        for stored in try CampaignQueries.all(db) where stored.status != .archived {
+        add("outreach_kill_switch", "1 when the global kill switch stops all dispatch.", [], snapshot.killSwitch ? 1 : 0)
+        for figures in snapshot.campaigns {
+            let stored = figures.stored
             let campaign = [("campaign", stored.slug)]
-            let status = try CampaignStatus.read(db, campaign: stored, now: now)
+            let status = figures.status
             add("outreach_campaign_paused", "1 when the campaign is paused.", campaign, stored.status == .paused ? 1 : 0)
             if let run = status.lastRun {
                 add("outreach_last_run_duration_seconds", "How long the campaign's last run took.", campaign,
                     Double(run.durationMs ?? 0) / 1000)
                 add("outreach_last_run_timestamp_seconds", "When the campaign's last run started.", campaign,
                     run.startedAt.timeIntervalSince1970)
-                let counts = try ArtifactQueries.decisionCounts(db, runID: run.id)
                 for kind in DecisionKind.allCases {
                     add("outreach_last_run_decisions", "Decisions of the campaign's last run, by kind.",
-                        campaign + [("decision", kind.rawValue)], Double(counts[kind.rawValue] ?? 0))
+                        campaign + [("decision", kind.rawValue)], Double(figures.lastRunDecisions[kind.rawValue] ?? 0))
                 }
             }
             // 0 when it never succeeded, so `time() - outreach_last_success_timestamp_seconds > 1800`
             // also fires for a campaign that has not once run well (SPEC §14).
             add("outreach_last_success_timestamp_seconds", "When a run of the campaign last finished without error (0: never).",
-                campaign, try lastSuccess(db, campaignID: stored.id)?.timeIntervalSince1970 ?? 0)
+                campaign, figures.lastSuccess?.timeIntervalSince1970 ?? 0)
             add("outreach_campaign_approved", "1 when the campaign's current version is approved for live sending; `tick --all --mode live` passes over the others.",
                 campaign, stored.isApproved ? 1 : 0)
             for (jobStatus, count) in status.jobsByStatus {
@@ -67,8 +84,8 @@ public enum PrometheusMetrics {
                 campaign, status.reputation.hardBounceRate)
             add("outreach_campaign_complaint_rate", "Complaints per send in the guardrail window.", campaign, status.reputation.complaintRate)
         }
-        for stored in try MailboxQueries.all(db) {
-            let mailbox = try MailboxStatus.make(db, stored, now: now)
+        for mailbox in snapshot.mailboxes {
+            let stored = mailbox.stored
             let labels = [("mailbox", stored.address)]
             add("outreach_mailbox_paused", "1 when the mailbox is paused (by an operator or its guardrails).", labels,
                 stored.status == .paused ? 1 : 0)
@@ -96,18 +113,6 @@ public enum PrometheusMetrics {
             }
         }
         return text
-    }
-
-    /// Writes the metrics to `path` atomically (temporary file, then rename).
-    public static func write(_ db: any SQLConnection, now: Date, to path: String) throws {
-        try AtomicFile.write(try text(db, now: now), to: path)
-    }
-
-    private static func lastSuccess(_ db: any SQLConnection, campaignID: Int64) throws -> Date? {
-        try String.fetchOne(db, sql: """
-            SELECT max(finished_at) FROM runs WHERE campaign_id = ? AND dry_run = 0
-              AND (status = 'completed' OR (status = 'stopped' AND coalesce(stop_reason, '') NOT IN ('unapproved', 'error')))
-            """, arguments: [campaignID]).flatMap(Timestamp.parse)
     }
 
     private static func escape(_ value: String) -> String {

@@ -193,7 +193,10 @@ struct LeadCSVHeader {
     }
 }
 
-/// Inserts or updates one lead with cached statements (the import's hot path).
+/// Inserts or updates one lead (the import's hot path; its statements are `ImportQueries`).
+/// A new lead starts at its first step, due now; an existing one gets the row's details and
+/// attributes (an empty cell removes one) but keeps its progress, and its do-not-contact flag
+/// is only ever set.
 struct LeadUpsert {
     enum Outcome { case inserted, updated, unchanged }
 
@@ -208,23 +211,10 @@ struct LeadUpsert {
     }
 
     func upsert(_ row: LeadRow, source: String) throws -> Outcome {
-        let existing = try db.first("""
-            SELECT id, first_name, last_name, company, timezone, attributes, dnc FROM leads WHERE campaign_id = ? AND email = ?
-            """, [.int(campaignID), .text(row.email)]) { found in
-            (id: found.int64(0), firstName: found.string(1), lastName: found.string(2), company: found.string(3),
-             timezone: found.string(4), attributes: found.string(5) ?? "{}", dnc: found.int64(6) != 0)
-        }
-        guard let existing else {
+        guard let existing = try ImportQueries.details(db, campaignID: campaignID, email: row.email) else {
             let attributes = row.attributes.filter { !TextTrimming.trimmedSpaces($0.value).isEmpty }
-            try db.execute("""
-                INSERT INTO leads (campaign_id, email, first_name, last_name, company, timezone, attributes, dnc, dnc_at,
-                    dnc_reason, status, step_index, next_action_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?)
-                """, [
-                    .int(campaignID), .text(row.email), .text(row.firstName), .text(row.lastName), .text(row.company),
-                    .text(row.timezone), .text(JSONText.encodeFlat(attributes)), .bool(row.dnc), .text(row.dnc ? stamp : nil),
-                    .text(row.dnc ? "imported from \(source)" : nil), .text(stamp), .text(stamp), .text(stamp),
-                ])
+            try ImportQueries.insertLead(db, campaignID: campaignID, row, attributes: JSONText.encodeFlat(attributes),
+                                         dncReason: row.dnc ? "imported from \(source)" : nil, stamp: stamp)
             return .inserted
         }
         var attributes = JSONText.decodeFlat(existing.attributes) ?? [:]
@@ -236,16 +226,8 @@ struct LeadUpsert {
         let same = existing.firstName == row.firstName && existing.lastName == row.lastName && existing.company == row.company
             && existing.timezone == row.timezone && existing.attributes == attributesJSON && !setDNC
         if same { return .unchanged }
-        try db.execute(sql: """
-            UPDATE leads SET first_name = ?, last_name = ?, company = ?, timezone = ?, attributes = ?, updated_at = ?,
-                dnc = CASE WHEN ? THEN 1 ELSE dnc END,
-                dnc_at = CASE WHEN ? THEN ? ELSE dnc_at END,
-                dnc_reason = CASE WHEN ? THEN ? ELSE dnc_reason END
-            WHERE id = ?
-            """, arguments: [
-            row.firstName, row.lastName, row.company, row.timezone, attributesJSON, stamp,
-            setDNC, setDNC, stamp, setDNC, "imported from \(source)", existing.id,
-        ])
+        try ImportQueries.updateLead(db, id: existing.id, row, attributes: attributesJSON, setDNC: setDNC,
+                                     dncReason: "imported from \(source)", stamp: stamp)
         return .updated
     }
 }

@@ -20,6 +20,8 @@ public enum ForgetQueries {
         public var cancelledJobs = 0
         /// The address had been forgotten before.
         public var alreadyForgotten = false
+        /// The one-way hash that stays of the address (`hash(_:)`).
+        public var emailSHA256 = ""
     }
 
     /// The one-way hash kept of a forgotten address (normalised first).
@@ -42,6 +44,7 @@ public enum ForgetQueries {
         let email = EmailAddress.normalize(email)
         let stamp = Timestamp.format(now)
         var report = Report()
+        report.emailSHA256 = hash(email)
         report.alreadyForgotten = try isForgotten(db, email: email)
         let leads = try SQLRecord.fetchAll(db, sql: "SELECT id, campaign_id FROM leads WHERE email = ?", arguments: [email])
         report.leads = leads.count

@@ -20,6 +20,11 @@ public enum SafetyQueries {
         return value
     }
 
+    /// Runs a trivial query: throws when the database does not answer.
+    static func ping(_ db: any SQLConnection) throws {
+        _ = try Int.fetchOne(db, sql: "SELECT 1")
+    }
+
     // MARK: - Clock guard
 
     /// How far behind the newest recorded instant a writing command's clock may be: room for

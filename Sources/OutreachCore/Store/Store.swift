@@ -6,8 +6,11 @@ import GRDBSQLite
 /// The one way into the database: opening, schema checks, and transactions.
 ///
 /// A `Store` owns its connection privately: a SQLite file through GRDB (the default), or a
-/// PostgreSQL database through libpq (SPEC §13). Code outside runs its work through `read`,
-/// `write` and `withRollback`, each one transaction, on an `SQLConnection`.
+/// PostgreSQL database through libpq (SPEC §13). Outside the core, the database is reached
+/// only through the Store's methods (`Store+Campaigns.swift`, `Store+Leads.swift`, …), each
+/// one transaction that keeps one invariant and returns plain values, and through the core's
+/// own types (`Tick`, the importers). Inside the core, `read`, `write` and `withRollback` run
+/// work in one transaction on an `SQLConnection`; the SQL lives in the `…Queries` enums.
 ///
 /// Writers are serialized on both databases, so the invariants that span campaigns (one
 /// contact per cooldown per address, a mailbox's daily cap) and commit order hold exactly as
@@ -164,7 +167,7 @@ public final class Store: @unchecked Sendable {
     // MARK: - Transactions
 
     /// Runs `work` in a read transaction (one snapshot); errors are wrapped with `doing` as context.
-    public func read<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
+    func read<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
         try wrapping(doing) {
             switch backend {
             case .sqlite(let queue):
@@ -179,13 +182,13 @@ public final class Store: @unchecked Sendable {
 
     /// Runs `work` in a write transaction holding the write lock, committed when `work`
     /// returns and rolled back when it throws; errors are wrapped with `doing` as context.
-    public func write<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
+    func write<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T {
         try writing(doing, commit: true) { try work($0) }
     }
 
     /// Runs `work` inside one transaction that is always rolled back: `--dry-run`.
     /// `work` receives the transactions to use for its own units of work (savepoints).
-    public func withRollback<T>(_ doing: String, _ work: (any DatabaseScope) throws -> T) throws -> T {
+    func withRollback<T>(_ doing: String, _ work: (any DatabaseScope) throws -> T) throws -> T {
         try writing(doing, commit: false) { try work(SavepointTransactions(db: $0)) }
     }
 
@@ -243,7 +246,7 @@ public final class Store: @unchecked Sendable {
 extension Store {
     /// Runs `work` with real commits, or, when `rollback` is true, inside one transaction
     /// that is rolled back at the end (`--dry-run`): the same code either way.
-    public func withTransactions<T>(rollback: Bool, _ doing: String, _ work: (any DatabaseScope) throws -> T) throws -> T {
+    func withTransactions<T>(rollback: Bool, _ doing: String, _ work: (any DatabaseScope) throws -> T) throws -> T {
         rollback ? try withRollback(doing, work) : try work(self)
     }
 }
@@ -251,7 +254,7 @@ extension Store {
 /// Where a tick's units of work run: a `Store` (real transactions), or the savepoints of one
 /// transaction that is rolled back at the end (`--dry-run`). The tick is written against
 /// this, so a dry run executes exactly the code a real run does.
-public protocol DatabaseScope {
+protocol DatabaseScope {
     /// Runs one unit of work atomically.
     func write<T>(_ doing: String, _ work: (any SQLConnection) throws -> T) throws -> T
     /// Runs a read.

@@ -2,8 +2,9 @@ import Foundation
 
 /// Why a lead is or is not eligible right now, in words (`leads show`).
 ///
-/// It runs the tick's own rules (`Eligibility`, with the same facts queries) without writing
-/// anything, so the explanation cannot drift from what the next tick will do.
+/// It runs the tick's own rules (`Eligibility`, on facts read by the tick's own queries, see
+/// `InspectionQueries`) without writing anything, so the explanation cannot drift from what
+/// the next tick will do.
 public struct LeadInspection: Sendable {
     public let lead: Lead
     public let jobs: [Job]
@@ -51,29 +52,28 @@ public struct LeadInspection: Sendable {
         ]
     }
 
-    /// Inspects the lead with this address in the campaign.
-    /// With `secrets`, it also renders the next step, to tell a missing template variable.
-    public static func inspect(_ db: any SQLConnection, campaign stored: StoredCampaign, email: String, now: Date,
-                               killSwitch: KillSwitch, secrets: SecretEnvironment? = nil) throws -> LeadInspection {
-        let normalized = EmailAddress.normalize(email)
-        guard let lead = try LeadQueries.find(db, campaignID: stored.id, email: normalized) else {
-            throw OutreachError.badInput(
-                "Campaign \(stored.slug) has no lead \(EmailAddress.printable(normalized)); `outreach leads list \(stored.slug)` shows its leads.")
-        }
-        let jobs = try JobQueries.forLead(db, leadID: lead.id)
-        let decisions = try SQLRecord.fetchAll(db, sql: """
-            SELECT run_id, decided_at, decision, reason, job_id FROM decisions WHERE lead_id = ? ORDER BY id
-            """, arguments: [lead.id]).map {
-            DecisionSummary(runID: $0[0], decidedAt: Timestamp.parse($0[1]) ?? .distantPast, kind: $0[2], reason: $0[3], jobID: $0[4])
-        }
-        return LeadInspection(lead: lead, jobs: jobs, decisions: decisions,
-                              eligibility: try explain(db, stored: stored, lead: lead, jobs: jobs, now: now, killSwitch: killSwitch,
-                                                       secrets: secrets),
-                              progress: "The lead " + StepPlan.explain(steps: stored.campaign.steps, received: jobs.map(\.stepID)) + ".")
+    /// The inspection of the lead in `evidence` (read by `InspectionQueries` in one
+    /// transaction). With `secrets`, it also renders the next step, to tell a missing
+    /// template variable.
+    init(campaign stored: StoredCampaign, evidence: LeadEvidence, now: Date, secrets: SecretEnvironment?) {
+        lead = evidence.lead
+        jobs = evidence.jobs
+        decisions = evidence.decisions
+        eligibility = Self.explain(stored: stored, evidence: evidence, now: now, secrets: secrets)
+        progress = "The lead " + StepPlan.explain(steps: stored.campaign.steps, received: evidence.jobs.map(\.stepID)) + "."
     }
 
-    private static func explain(_ db: any SQLConnection, stored: StoredCampaign, lead: Lead, jobs: [Job], now: Date,
-                                killSwitch: KillSwitch, secrets: SecretEnvironment?) throws -> String {
+    /// When the lead is judged: when it is next due (now, if it already is); nil when it is
+    /// not waiting for a step.
+    static func judgedAt(_ lead: Lead, now: Date) -> Date? {
+        guard lead.status == .new || lead.status == .active, let due = lead.nextActionAt else { return nil }
+        return max(now, due)
+    }
+
+    private static func explain(stored: StoredCampaign, evidence: LeadEvidence, now: Date, secrets: SecretEnvironment?) -> String {
+        let lead = evidence.lead
+        let jobs = evidence.jobs
+        let killSwitch = evidence.killSwitch
         let campaign = stored.campaign
         switch lead.status {
         case .completed: return "Not eligible: the sequence is completed."
@@ -93,21 +93,19 @@ public struct LeadInspection: Sendable {
                 return "Waiting: job \(pending.id) is being sent."
             }
         }
-        guard let due = lead.nextActionAt else { return "Not due: the lead has no next action time." }
+        guard let due = lead.nextActionAt, let facts = evidence.facts else { return "Not due: the lead has no next action time." }
         var prefix = ""
         if stored.status != .active { prefix = "The campaign is \(stored.status.rawValue); otherwise: " }
         if killSwitch.enabled { prefix = "The kill switch is on; otherwise: " }
-        // Judge the lead when it is next due (now, if it already is).
-        let at = max(now, due)
+        // Judged when it is next due (now, if it already is): `judgedAt`.
+        let at = facts.at
         let notYet = now < due ? "Not due until \(Timestamp.format(due)); then " : ""
         let windows = WindowStateCache(window: SendingWindow(campaign.window))
         let zone = campaign.window.recipientTimezone ? (lead.timezone ?? campaign.timezone) : campaign.timezone
-        let facts = try TickQueries.facts(db, email: lead.email, domain: lead.domain, campaignID: stored.id, now: at,
-                                          needLastContact: campaign.limits.cooldownSeconds > 0)
-        let used = try TickQueries.quotaUsed(db, campaignID: stored.id, day: QuotaDay.of(at, in: campaign.timeZone))
+        let used = facts.quotaUsed
         let next = StepPlan.next(steps: campaign.steps, received: Set(jobs.map(\.stepID))) ?? campaign.steps.count
         let verdict = Eligibility.evaluate(
-            dnc: lead.dnc, dncReason: lead.dncReason, stepIndex: next, facts: facts,
+            dnc: lead.dnc, dncReason: lead.dncReason, stepIndex: next, facts: facts.compliance,
             context: .init(now: at, window: windows.state(at: at, zone: zone), windowZone: zone,
                            cooldownSeconds: campaign.limits.cooldownSeconds, quotaRemaining: campaign.limits.dailyQuota - used,
                            dailyQuota: campaign.limits.dailyQuota, stepCount: campaign.steps.count))
@@ -124,7 +122,7 @@ public struct LeadInspection: Sendable {
         case .dispatch(let index):
             let step = campaign.steps[index]
             var rendering = ""
-            if let secrets, let installationID = try? SafetyQueries.installationID(db),
+            if let secrets, let installationID = facts.installationID,
                let builder = try? MessageBuilder(campaign: campaign, secrets: secrets, installationID: installationID) {
                 let key = MessageBuilder.idempotencyKey(campaignID: stored.id, leadID: lead.id, stepID: step.id, stepIndex: index)
                 if case .failure(let missing) = builder.build(lead: lead, stepIndex: index, idempotencyKey: key, date: at) {
@@ -132,16 +130,16 @@ public struct LeadInspection: Sendable {
                 }
             }
             sentence = (notYet.isEmpty ? "Eligible now: the next tick sends" : notYet + "it sends")
-                + " step \(index + 1) (\(step.id))\(rendering)" + (try senderClause(db, campaign: campaign, lead: lead, at: at)) + "."
+                + " step \(index + 1) (\(step.id))\(rendering)"
+                + senderClause(campaign: campaign, lead: lead, mailboxes: facts.mailboxes, at: at) + "."
         }
         return prefix + sentence
     }
 
     /// From which mailbox, and when it can send (SPEC §12): the lead's own, or at its first
     /// message the one the rotation would pick.
-    private static func senderClause(_ db: any SQLConnection, campaign: Campaign, lead: Lead, at: Date) throws -> String {
+    private static func senderClause(campaign: Campaign, lead: Lead, mailboxes: [String: StoredMailbox], at: Date) -> String {
         let addresses = campaign.sender.from.compactMap { MailboxText.parse($0)?.address }
-        let mailboxes = try MailboxQueries.find(db, addresses: lead.sender.map { [$0] } ?? addresses)
         func describe(_ address: String) -> String {
             guard let mailbox = mailboxes[address] else { return " from \(address)" }
             switch mailbox.availability(at: at) {

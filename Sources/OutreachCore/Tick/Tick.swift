@@ -19,13 +19,14 @@ public struct Tick {
         self.dependencies = dependencies
     }
 
-    /// Runs the tick with real commits.
+    /// Runs the tick with real commits, or, for a dry run, inside one transaction that is
+    /// rolled back at the end.
     public func run(store: Store) throws -> TickReport {
-        try run(in: store)
+        try run(store: store, artifacts: nil).report
     }
 
     /// Runs the tick in the given transactions (a `Store`, or the savepoints of a dry run).
-    public func run(in scope: any DatabaseScope) throws -> TickReport {
+    func run(in scope: any DatabaseScope) throws -> TickReport {
         let state = try start(scope)
         let run = TickRun(request: request, dependencies: dependencies, scope: scope, state: state)
         return try run.execute()

@@ -26,7 +26,7 @@ public final class ServeApp: Sendable {
 
     /// Campaigns whose links `serve` cannot verify because their secret is not set here.
     public func campaignsWithoutSecret() throws -> [String] {
-        try store.read("listing campaigns") { db in try CampaignQueries.all(db) }
+        try store.campaigns()
             .filter { $0.campaign.unsubscribe.url != nil && unsubscriber.signingSecrets(of: $0.campaign).isEmpty }
             .map(\.slug)
     }
@@ -117,7 +117,7 @@ public final class ServeApp: Sendable {
 
     private func health() -> HTTPResponse {
         do {
-            _ = try store.read("checking the database") { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            try store.checkDatabase()
             return .text(200, "{\"status\":\"ok\"}\n", contentType: "application/json")
         } catch {
             logger.warning("health check failed: the database does not answer", metadata: ["error": .string("\(error)")])
@@ -128,7 +128,7 @@ public final class ServeApp: Sendable {
     private func metricsText() -> HTTPResponse {
         do {
             let now = clock.now()
-            let database = try store.read("reading metrics") { db in try PrometheusMetrics.text(db, now: now) }
+            let database = try store.metricsText(now: now)
             return .text(200, database + metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         } catch {
             return unavailable(error, doing: "reading metrics")

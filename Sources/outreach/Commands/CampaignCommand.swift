@@ -19,7 +19,7 @@ struct CampaignCommand: ParsableCommand {
                 let campaign = try CampaignFile.load(path: file)
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let result = try store.write("applying \(file)") { db in try CampaignQueries.apply(db, campaign, now: clock.now()) }
+                let result = try store.applyCampaign(campaign, from: file, clock: clock)
                 switch result {
                 case .created(let stored):
                     output("Created campaign \(stored.slug) (\(stored.campaign.steps.count) steps, \(stored.campaign.transport.kind) transport).\n")
@@ -43,7 +43,7 @@ struct CampaignCommand: ParsableCommand {
         func run() throws {
             try ExitStatus.guarding {
                 let store = try global.openStore()
-                let campaigns = try store.read("listing campaigns") { db in try CampaignQueries.all(db) }
+                let campaigns = try store.campaigns()
                 var listing = Listing(columns: ["slug", "name", "status", "approved", "steps", "transport", "timezone", "updated_at"])
                 for stored in campaigns {
                     listing.append([
@@ -70,10 +70,7 @@ struct CampaignCommand: ParsableCommand {
         func run() throws {
             try ExitStatus.guarding {
                 let store = try global.openStore()
-                let (stored, lease) = try store.read("reading campaign \(slug)") { db in
-                    let stored = try CampaignQueries.require(db, slug: slug)
-                    return (stored, try LeaseQueries.read(db, campaignID: stored.id))
-                }
+                let (stored, lease) = try store.campaignWithLease(slug: slug)
                 let description = CampaignDescription(stored: stored, lease: lease)
                 output(format == "json" ? JSONText.pretty(description.json) + "\n" : description.text)
             }
@@ -90,10 +87,7 @@ struct CampaignCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                try store.write("pausing \(slug)") { db in
-                    let stored = try CampaignQueries.require(db, slug: slug)
-                    try CampaignQueries.setStatus(db, id: stored.id, .paused, reason: reason, now: clock.now())
-                }
+                try store.pauseCampaign(slug: slug, reason: reason, clock: clock)
                 output("Paused campaign \(slug).\n")
             }
         }
@@ -108,10 +102,7 @@ struct CampaignCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                try store.write("resuming \(slug)") { db in
-                    let stored = try CampaignQueries.require(db, slug: slug)
-                    try CampaignQueries.setStatus(db, id: stored.id, .active, reason: nil, now: clock.now())
-                }
+                try store.resumeCampaign(slug: slug, clock: clock)
                 output("Resumed campaign \(slug).\n")
             }
         }
@@ -133,11 +124,7 @@ struct CampaignCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let stored = try store.write("approving \(slug)") { db in
-                    let stored = try CampaignQueries.require(db, slug: slug)
-                    try CampaignQueries.approve(db, stored, by: by, now: clock.now())
-                    return stored
-                }
+                let stored = try store.approveCampaign(slug: slug, by: by, clock: clock)
                 output("Approved campaign \(slug) (content \(stored.contentHash.prefix(12))) by \(by). Any change of sender, steps, templates or unsubscribe settings revokes it.\n")
             }
         }

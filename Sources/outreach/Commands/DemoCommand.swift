@@ -53,35 +53,19 @@ struct DemoCommand: ParsableCommand {
             let store = try Store.connect(path: database)
             try store.migrate()
             let campaign = try CampaignFile.load(path: campaignPath)
-            try store.write("creating the demo campaign") { db in
-                _ = try CampaignQueries.apply(db, campaign, now: clock.now())
-            }
+            try store.createDemoCampaign(campaign, clock: clock)
             _ = try LeadImporter(store: store, clock: clock).run(slug: campaign.slug, path: leadsPath)
-            try store.write("adding the demo's unsubscribes and suppressions") { db in
-                let now = clock.now()
-                let campaignID = try CampaignQueries.require(db, slug: campaign.slug).id
-                for email in sample.unsubscribedGlobally {
-                    try ListQueries.addUnsubscribe(db, email: email, campaignID: nil, source: "demo: unsubscribe link", now: now)
-                }
-                for email in sample.unsubscribedFromCampaign {
-                    try ListQueries.addUnsubscribe(db, email: email, campaignID: campaignID, source: "demo: replied 'stop'", now: now)
-                }
-                for email in sample.suppressedEmails {
-                    _ = try ListQueries.addSuppression(db, kind: .email, value: email, reason: "demo: hard bounce", until: nil, now: now)
-                }
-                _ = try ListQueries.addSuppression(db, kind: .domain, value: DemoData.suppressedDomain,
-                                                   reason: "demo: competitor", until: nil, now: now)
-            }
+            try store.addDemoOptOuts(slug: campaign.slug, unsubscribedGlobally: sample.unsubscribedGlobally,
+                                     unsubscribedFromCampaign: sample.unsubscribedFromCampaign,
+                                     suppressedEmails: sample.suppressedEmails, suppressedDomain: DemoData.suppressedDomain,
+                                     clock: clock)
 
             let logger = Logger(label: "outreach") { _ in SwiftLogNoOpLogHandler() }
             let dependencies = TickDependencies(clock: clock, secrets: secrets, owner: LeaseOwner.make(), logger: logger)
             let me = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "outreach" } ?? "outreach"
             let report = try Tick(request: TickRequest(slug: campaign.slug), dependencies: dependencies).run(store: store)
             let artifactsRoot = dir + "/artifacts"
-            let written = try store.read("exporting the demo's artifacts") { db in
-                try ProofArtifacts.export(db, campaign: try CampaignQueries.require(db, slug: campaign.slug),
-                                          runID: report.runID, root: artifactsRoot)
-            }
+            let written = try store.exportDemoArtifacts(slug: campaign.slug, runID: report.runID, root: artifactsRoot)
 
             output("""
                 Demo ready in \(dir)/ — a fresh database, a sample campaign and \(leads) synthetic leads:

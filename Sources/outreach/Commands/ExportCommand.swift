@@ -22,17 +22,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         try ExitStatus.guarding {
             let store = try global.openStore()
-            let written = try store.read("exporting a run of \(slug)") { db in
-                let campaign = try CampaignQueries.require(db, slug: slug)
-                var chosen = runID
-                if chosen == nil {
-                    guard let latest = try RunQueries.list(db, campaignID: campaign.id, limit: 1).first else {
-                        throw OutreachError.badInput("Campaign \(slug) has no runs yet; run `outreach tick \(slug)` first.")
-                    }
-                    chosen = latest.id
-                }
-                return try ProofArtifacts.export(db, campaign: campaign, runID: chosen!, root: out)
-            }
+            let written = try store.exportRun(slug: slug, runID: runID, root: out)
             output("Exported \(written.directory)/: \(written.files.joined(separator: ", "))"
                 + (written.checksPassed ? "; all proof checks pass.\n" : "; SOME PROOF CHECKS FAIL, see summary.md.\n"))
         }
@@ -53,10 +43,7 @@ struct StatusCommand: ParsableCommand {
         try ExitStatus.guarding {
             let store = try global.openStore()
             let clock = try global.clock()
-            let statuses = try store.read("reading the status") { db in
-                let campaigns = try slug.map { [try CampaignQueries.require(db, slug: $0)] } ?? CampaignQueries.all(db)
-                return try campaigns.map { try CampaignStatus.read(db, campaign: $0, now: clock.now()) }
-            }
+            let statuses = try store.campaignStatuses(slug: slug, now: clock.now())
             if format.format == .json {
                 output(JSONText.write(.array(statuses.map(\.json))) + "\n")
                 return

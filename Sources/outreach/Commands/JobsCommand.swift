@@ -29,16 +29,13 @@ struct JobsCommand: ParsableCommand {
                     "job_id", "idempotency_key", "lead_id", "email", "step_id", "step_index", "status", "attempt",
                     "next_attempt_at", "error", "created_at",
                 ])
-                try store.read("listing jobs of \(slug)") { db in
-                    let stored = try CampaignQueries.require(db, slug: slug)
-                    try JobQueries.forEach(db, campaignID: stored.id, status: status.flatMap(JobStatus.init(rawValue:))) { row in
-                        let job = row.job
-                        listing.append([
-                            .int(job.id), .string(job.idempotencyKey), .int(job.leadID), .string(row.email), .string(job.stepID),
-                            .int(Int64(job.stepIndex)), .string(job.status.rawValue), .int(Int64(job.attempt)),
-                            .timestamp(job.nextAttemptAt), .optional(job.lastError), .timestamp(job.createdAt),
-                        ])
-                    }
+                try store.forEachJob(ofCampaign: slug, status: status.flatMap(JobStatus.init(rawValue:))) { row in
+                    let job = row.job
+                    listing.append([
+                        .int(job.id), .string(job.idempotencyKey), .int(job.leadID), .string(row.email), .string(job.stepID),
+                        .int(Int64(job.stepIndex)), .string(job.status.rawValue), .int(Int64(job.attempt)),
+                        .timestamp(job.nextAttemptAt), .optional(job.lastError), .timestamp(job.createdAt),
+                    ])
                 }
                 Console.listing(listing, format.format)
             }
@@ -56,9 +53,7 @@ struct JobsCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let job = try store.write("scheduling job \(jobID) for retry") { db in
-                    try JobQueries.scheduleRetry(db, jobID: jobID, now: clock.now())
-                }
+                let job = try store.retryJob(id: jobID, clock: clock)
                 output("Job \(job.id) (\(job.idempotencyKey)) is scheduled; the next live tick re-sends it as attempt \(job.attempt + 1).\n")
             }
         }
@@ -75,7 +70,7 @@ struct JobsCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let job = try store.write("cancelling job \(jobID)") { db in try JobQueries.cancel(db, jobID: jobID, now: clock.now()) }
+                let job = try store.cancelJob(id: jobID, clock: clock)
                 output("Cancelled job \(job.id) (\(job.idempotencyKey)).\n")
             }
         }
@@ -96,9 +91,7 @@ struct RunsCommand: ParsableCommand {
         func run() throws {
             try ExitStatus.guarding {
                 let store = try global.openStore()
-                let runs = try store.read("listing runs of \(slug)") { db in
-                    try RunQueries.list(db, campaignID: try CampaignQueries.require(db, slug: slug).id)
-                }
+                let runs = try store.runs(ofCampaign: slug)
                 var listing = Listing(columns: [
                     "run_id", "mode", "status", "stop_reason", "owner", "fencing_token", "started_at", "finished_at",
                     "dispatched", "skipped",

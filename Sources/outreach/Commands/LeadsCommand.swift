@@ -56,16 +56,13 @@ struct LeadsCommand: ParsableCommand {
                     "lead_id", "email", "status", "step_index", "next_action_at", "last_contacted_at", "blocked_reason",
                     "first_name", "last_name", "company", "timezone", "dnc",
                 ])
-                try store.read("listing leads of \(slug)") { db in
-                    let stored = try CampaignQueries.require(db, slug: slug)
-                    try LeadQueries.forEach(db, campaignID: stored.id, status: status.flatMap(LeadStatus.init(rawValue:))) { lead in
-                        listing.append([
-                            .int(lead.id), .string(lead.email), .string(lead.status.rawValue), .int(Int64(lead.stepIndex)),
-                            .timestamp(lead.nextActionAt), .timestamp(lead.lastContactedAt), .optional(lead.blockedReason),
-                            .optional(lead.firstName), .optional(lead.lastName), .optional(lead.company), .optional(lead.timezone),
-                            .bool(lead.dnc),
-                        ])
-                    }
+                try store.forEachLead(ofCampaign: slug, status: status.flatMap(LeadStatus.init(rawValue:))) { lead in
+                    listing.append([
+                        .int(lead.id), .string(lead.email), .string(lead.status.rawValue), .int(Int64(lead.stepIndex)),
+                        .timestamp(lead.nextActionAt), .timestamp(lead.lastContactedAt), .optional(lead.blockedReason),
+                        .optional(lead.firstName), .optional(lead.lastName), .optional(lead.company), .optional(lead.timezone),
+                        .bool(lead.dnc),
+                    ])
                 }
                 Console.listing(listing, format.format)
             }
@@ -85,11 +82,7 @@ struct LeadsCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore()
                 let clock = try global.clock()
-                let inspection = try store.read("reading lead \(email)") { db in
-                    let stored = try CampaignQueries.require(db, slug: slug)
-                    return try LeadInspection.inspect(db, campaign: stored, email: email, now: clock.now(),
-                                                      killSwitch: try ListQueries.killSwitch(db), secrets: global.secrets)
-                }
+                let inspection = try store.inspectLead(slug: slug, email: email, now: clock.now(), secrets: global.secrets)
                 let lead = inspection.lead
                 var lines = [
                     "lead:        \(lead.id) \(lead.email)",
@@ -133,13 +126,7 @@ struct LeadsCommand: ParsableCommand {
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
                 let normalized = EmailAddress.normalize(email)
-                let changed = try store.write("marking \(normalized) do-not-contact") { db in
-                    let stored = try CampaignQueries.require(db, slug: slug)
-                    guard let lead = try LeadQueries.find(db, campaignID: stored.id, email: normalized) else {
-                        throw OutreachError.badInput("Campaign \(slug) has no lead \(EmailAddress.printable(normalized)); check the address with `outreach leads list \(slug)`.")
-                    }
-                    return try LeadQueries.markDNC(db, leadID: lead.id, reason: reason, now: clock.now())
-                }
+                let changed = try store.markDoNotContact(slug: slug, email: normalized, reason: reason, clock: clock)
                 output(changed ? "Marked \(normalized) do-not-contact in \(slug).\n" : "\(normalized) already was do-not-contact in \(slug).\n")
             }
         }
@@ -165,21 +152,19 @@ struct LeadsCommand: ParsableCommand {
                 }
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let report = try store.write("forgetting a person") { db in
-                    try ForgetQueries.forget(db, email: email, now: clock.now())
-                }
+                let report = try store.forgetPerson(email: email, clock: clock)
                 // The address itself is not repeated: this line ends up in cron logs.
                 let what = "\(report.leads) lead(s) in \(report.campaigns) campaign(s) blanked, \(report.messages) stored message(s), "
                     + "\(report.events) event(s), \(report.unsubscribes) unsubscribe(s) and \(report.suppressions) suppression(s) removed, "
                     + "\(report.cancelledJobs) waiting retr\(report.cancelledJobs == 1 ? "y" : "ies") cancelled"
                 output((report.alreadyForgotten ? "Already forgotten before; " : "Forgot the person: ") + what
-                       + ". Only the hash \(ForgetQueries.hash(email).prefix(12))… stays, so they are never contacted again."
+                       + ". Only the hash \(report.emailSHA256.prefix(12))… stays, so they are never contacted again."
                        + " Proof artifacts exported earlier still hold the address; delete those folders.",
                        [("leads", .int(Int64(report.leads))), ("campaigns", .int(Int64(report.campaigns))),
                         ("messages", .int(Int64(report.messages))), ("events", .int(Int64(report.events))),
                         ("unsubscribes", .int(Int64(report.unsubscribes))), ("suppressions", .int(Int64(report.suppressions))),
                         ("cancelled_jobs", .int(Int64(report.cancelledJobs))), ("already_forgotten", .bool(report.alreadyForgotten)),
-                        ("email_sha256", .string(ForgetQueries.hash(email)))])
+                        ("email_sha256", .string(report.emailSHA256))])
             }
         }
     }

@@ -22,10 +22,7 @@ struct UnsubscribeCommand: ParsableCommand {
                 if let problem = EmailAddress.problem(normalized) { throw OutreachError.badInput("Cannot unsubscribe: \(problem).") }
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let added = try store.write("recording the unsubscribe of \(normalized)") { db in
-                    let campaignID = try campaign.map { try CampaignQueries.require(db, slug: $0).id }
-                    return try ListQueries.addUnsubscribe(db, email: normalized, campaignID: campaignID, source: source, now: clock.now())
-                }
+                let added = try store.recordUnsubscribe(email: normalized, campaign: campaign, source: source, clock: clock)
                 let scope = campaign.map { "campaign \($0)" } ?? "every campaign"
                 output(added ? "Unsubscribed \(normalized) from \(scope).\n" : "\(normalized) was already unsubscribed from \(scope).\n")
             }
@@ -40,7 +37,7 @@ struct UnsubscribeCommand: ParsableCommand {
         func run() throws {
             try ExitStatus.guarding {
                 let store = try global.openStore()
-                let rows = try store.read("listing unsubscribes") { db in try ListQueries.unsubscribes(db) }
+                let rows = try store.unsubscribes()
                 var listing = Listing(columns: ["email", "campaign", "source", "created_at"])
                 for row in rows {
                     listing.append([.string(row.email), .optional(row.campaignSlug), .optional(row.source), .timestamp(row.createdAt)])
@@ -115,9 +112,7 @@ struct SuppressCommand: ParsableCommand {
                 }
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let change = try store.write("suppressing \(value)") { db in
-                    try ListQueries.addSuppression(db, kind: kind, value: value, reason: reason, until: untilDate, now: clock.now())
-                }
+                let change = try store.suppress(kind, value, reason: reason, until: untilDate, clock: clock)
                 let suffix = untilDate.map { " until \(Timestamp.format($0))" } ?? ""
                 switch change {
                 case .added: output("Suppressed \(kind.rawValue) \(value)\(suffix).\n")
@@ -138,9 +133,7 @@ struct SuppressCommand: ParsableCommand {
                 let (kind, value) = try target.resolved()
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let removed = try store.write("removing the suppression of \(value)") { db in
-                    try ListQueries.removeSuppression(db, kind: kind, value: value, now: clock.now())
-                }
+                let removed = try store.removeSuppression(kind, value, clock: clock)
                 guard removed else {
                     throw OutreachError.badInput("\(kind.rawValue.capitalized) \(value) is not suppressed; `outreach suppress list` shows the suppressions.")
                 }
@@ -160,7 +153,7 @@ struct SuppressCommand: ParsableCommand {
                 let store = try global.openStore()
                 let clock = try global.clock()
                 let now = clock.now()
-                let rows = try store.read("listing suppressions") { db in try ListQueries.suppressions(db, includeRemoved: all) }
+                let rows = try store.suppressions(includeRemoved: all)
                 var listing = Listing(columns: ["kind", "value", "reason", "until", "active", "created_at", "removed_at"])
                 for row in rows {
                     listing.append([
@@ -211,13 +204,11 @@ struct KillSwitchCommand: ParsableCommand {
             let clock = try global.clock()
             switch action {
             case .on, .off:
-                try store.write("switching the kill switch \(action.rawValue)") { db in
-                    try ListQueries.setKillSwitch(db, enabled: action == .on, reason: reason, now: clock.now())
-                }
+                try store.setKillSwitch(on: action == .on, reason: reason, clock: clock)
                 output(action == .on ? "Kill switch ON: no campaign dispatches anything until `outreach kill-switch off`.\n"
                                      : "Kill switch off: dispatch is allowed again.\n")
             case .status:
-                let state = try store.read("reading the kill switch") { db in try ListQueries.killSwitch(db) }
+                let state = try store.killSwitch()
                 Console.record("Kill switch \(state.enabled ? "ON" : "off")"
                     + (state.changedAt.map { " since \(Timestamp.format($0))" } ?? "")
                     + (state.reason.map { " (\($0))" } ?? "") + ".",

@@ -20,7 +20,7 @@ struct MailboxCommand: ParsableCommand {
                 let mailboxes = try MailboxFile.load(path: file)
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let results = try store.write("applying \(file)") { db in try MailboxQueries.apply(db, mailboxes, now: clock.now()) }
+                let results = try store.applyMailboxes(mailboxes, from: file, clock: clock)
                 for (address, result) in results {
                     output("\(result.rawValue.prefix(1).uppercased() + result.rawValue.dropFirst()) mailbox \(address).\n")
                 }
@@ -37,9 +37,7 @@ struct MailboxCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore()
                 let now = try global.clock().now()
-                let statuses = try store.read("listing mailboxes") { db in
-                    try MailboxQueries.all(db).map { try MailboxStatus.make(db, $0, now: now) }
-                }
+                let statuses = try store.mailboxStatuses(now: now)
                 var listing = Listing(columns: [
                     "address", "status", "timezone", "daily_cap", "warmup_day", "allowance_today", "sent_today", "next_send_at",
                     "sends_in_window", "hard_bounce_rate", "complaint_rate",
@@ -73,11 +71,7 @@ struct MailboxCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore()
                 let now = try global.clock().now()
-                let (status, campaigns, byCampaign) = try store.read("reading mailbox \(address)") { db in
-                    let stored = try MailboxQueries.require(db, address: address)
-                    return (try MailboxStatus.make(db, stored, now: now), try MailboxQueries.campaigns(db, using: stored.address),
-                            try MailboxQueries.sendsToday(db, stored, now: now))
-                }
+                let (status, campaigns, byCampaign) = try store.mailboxDetails(address: address, now: now)
                 if format == "json" {
                     guard case .object(var pairs) = status.json else { return }
                     pairs.append(("campaigns", .array(campaigns.map(JSONText.Value.string))))
@@ -129,11 +123,7 @@ struct MailboxCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let stored = try store.write("pausing mailbox \(address)") { db in
-                    let stored = try MailboxQueries.require(db, address: address)
-                    try MailboxQueries.setStatus(db, stored, .paused, reason: reason, now: clock.now())
-                    return stored
-                }
+                let stored = try store.pauseMailbox(address: address, reason: reason, clock: clock)
                 output("Paused mailbox \(stored.address).\n")
             }
         }
@@ -149,11 +139,7 @@ struct MailboxCommand: ParsableCommand {
             try ExitStatus.guarding {
                 let store = try global.openStore(writing: true)
                 let clock = try global.clock()
-                let stored = try store.write("resuming mailbox \(address)") { db in
-                    let stored = try MailboxQueries.require(db, address: address)
-                    try MailboxQueries.setStatus(db, stored, .active, reason: nil, now: clock.now())
-                    return stored
-                }
+                let stored = try store.resumeMailbox(address: address, clock: clock)
                 output("Resumed mailbox \(stored.address).\n")
             }
         }

@@ -137,11 +137,7 @@ struct TickSession {
         let environment = ProcessInfo.processInfo.environment
         // No child ever sees a variable that any campaign names as a secret (SPEC §9.3). Read
         // here, outside the tick's transactions, and only for live ticks (proof ticks start no child).
-        let forbidden = options.mode == .proof ? [] : try store.read("reading the campaigns' secret names") { db in
-            try CampaignQueries.all(db).reduce(into: Set<String>()) { names, stored in
-                names.formUnion(TransportFactory.secretVariables(of: stored.campaign))
-            }
-        }
+        let forbidden = options.mode == .proof ? [] : try store.campaignSecretNames()
         dependencies = TickDependencies(
             clock: clock, secrets: secrets, owner: LeaseOwner.make(),
             makeTransport: { campaign in
@@ -162,7 +158,7 @@ struct TickSession {
         if let slugs {
             targets = slugs
         } else {
-            let active = try store.read("listing campaigns") { db in try CampaignQueries.all(db).filter { $0.status == .active } }
+            let active = try store.campaigns().filter { $0.status == .active }
             targets = active.map(\.slug)
             if options.mode == .live, !options.dryRun {
                 for stored in active where !stored.isApproved {
@@ -200,7 +196,7 @@ struct TickSession {
             if dependencies.stopFlag?.isSet == true { break }
         }
         if let path = options.metricsFile {
-            try store.read("writing the metrics file") { db in try PrometheusMetrics.write(db, now: clock.now(), to: path) }
+            try store.writeMetrics(to: path, now: clock.now())
         }
         return outcome
     }
@@ -209,19 +205,9 @@ struct TickSession {
         let request = TickRequest(slug: slug, mode: options.mode, dryRun: options.dryRun, limit: options.limit,
                                   leaseSeconds: options.leaseSeconds)
         let tick = Tick(request: request, dependencies: dependencies)
-        var exported: ProofArtifacts.Written?
-        let report = try store.withTransactions(rollback: options.dryRun, "ticking \(slug)") { scope in
-            let report = try tick.run(in: scope)
-            // A folder per run that considered a lead; a tick with nothing due writes none
-            // unless --artifacts-always (SPEC §14: 288 empty folders a day help nobody).
-            if let root = options.artifacts, report.status != .leaseLost,
-               report.counters.considered > 0 || options.artifactsAlways {
-                exported = try scope.read("exporting the artifacts of \(slug)") { db in
-                    try ProofArtifacts.export(db, campaign: try CampaignQueries.require(db, slug: slug), runID: report.runID, root: root)
-                }
-            }
-            return report
-        }
+        // A dry run rolls everything back; its artifacts are exported before that (`Tick.run`).
+        let (report, exported) = try tick.run(
+            store: store, artifacts: options.artifacts.map { TickArtifacts(root: $0, always: options.artifactsAlways) })
         output(report.summaryLine, report.fields)
         if let exported {
             output("  artifacts: \(exported.directory)/" + (exported.checksPassed ? "" : " (SOME PROOF CHECKS FAIL)"),

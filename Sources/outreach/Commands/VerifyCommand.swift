@@ -16,12 +16,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         try ExitStatus.guarding {
             let store = try global.openStore()
-            let results = try store.read("verifying the proof checks") { db in
-                let campaigns = slugs.isEmpty ? try CampaignQueries.all(db) : try slugs.map { try CampaignQueries.require(db, slug: $0) }
-                return try campaigns.flatMap { campaign in
-                    try ProofChecks.run(db, campaignID: campaign.id, runID: "").map { (campaign.slug, $0.check, $0.violations) }
-                }
-            }
+            let results = try store.verifyProofChecks(slugs: slugs)
             var listing = Listing(columns: ["campaign", "check", "violations", "meaning"])
             for (slug, check, violations) in results {
                 listing.append([.string(slug), .string(check.name), .int(Int64(violations)), .string(check.meaning)])

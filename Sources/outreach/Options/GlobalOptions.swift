@@ -74,7 +74,7 @@ struct GlobalOptions: ParsableArguments {
         let store = try Store.open(path: databasePath, durability: durability)
         if writing {
             let now = try clock().now()
-            try store.read("checking the clock") { db in try SafetyQueries.checkClock(db, now: now) }
+            try store.checkClock(now: now)
         }
         return store
     }
