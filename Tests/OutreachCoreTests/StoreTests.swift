@@ -67,7 +67,7 @@ struct StoreTests {
         #expect(newer?.message.contains("newer outreach") == true)
     }
 
-    @Test("a scan hands rows over one at a time; stopping early or throwing leaves the connection ready for the next statement")
+    @Test("a scan that stops early or throws leaves the connection ready for the next statement")
     func scanStopsCleanly() throws {
         let fixture = try Fixture()
         try fixture.apply()

@@ -39,6 +39,7 @@ public struct Tick {
         // `tick --all` side by side then never queue for the write lock just to learn that.
         try scope.read("checking the lease of \(request.slug)") { db in
             let stored = try CampaignQueries.require(db, slug: request.slug)
+            // A missing secret is reported before a busy lease, as the write below orders them.
             _ = try MessageBuilder.unsubscribeSecret(of: stored.campaign, in: dependencies.secrets)
             try LeaseQueries.requireAvailable(db, campaignID: stored.id, slug: stored.slug, now: clock.now(),
                                               isOwnerAlive: dependencies.isOwnerAlive)

@@ -111,7 +111,7 @@ public final class PostgresConnection: SQLConnection {
 
     public func executeScript(_ sql: String) throws {
         let result = LibPQ.api.exec(connection, sql)
-        LibPQ.api.clear(try check(result, sql: sql))
+        LibPQ.api.clear(try check(result))
     }
 
     // MARK: - Statements
@@ -120,12 +120,12 @@ public final class PostgresConnection: SQLConnection {
         if let name = prepared[sql] { return name }
         let name = "o\(prepared.count + 1)"
         let result = LibPQ.api.prepare(connection, name, PostgresSQL.translate(sql), 0, nil)
-        LibPQ.api.clear(try check(result, sql: sql))
+        LibPQ.api.clear(try check(result))
         prepared[sql] = name
         return name
     }
 
-    private func check(_ result: LibPQ.Result?, sql: String) throws -> LibPQ.Result {
+    private func check(_ result: LibPQ.Result?) throws -> LibPQ.Result {
         guard let result else {
             throw PostgresError(sqlState: "08006", message: LibPQ.api.errorMessage(connection).map { String(cString: $0) } ?? "connection lost")
         }
